@@ -1,0 +1,46 @@
+import { Type } from '@sinclair/typebox';
+import type { Effect, HttpServer } from '../platform/http.js';
+import { commonErrors, IdParams, IsoDateTime } from '../platform/schemas.js';
+import type { ApiKeyService } from './api-key-service.js';
+
+const ApiKeySchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    role: Type.String(),
+    prefix: Type.String(),
+    createdAt: IsoDateTime,
+    revokedAt: Type.Union([IsoDateTime, Type.Null()]),
+  },
+  { $id: 'ApiKey' },
+);
+
+export function apiKeyRoutes(app: HttpServer, keys: ApiKeyService, effect: Effect): void {
+  app.post(
+    '/v1/api-keys',
+    {
+      schema: {
+        tags: ['api keys'],
+        summary: 'Create an API key; its secret is in this answer only',
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Literal('admin') },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Composite([ApiKeySchema, Type.Object({ secret: Type.String() })]), ...commonErrors },
+      },
+    },
+    (request, reply) => effect(request, reply, 201, (tx) => keys.create(tx, request.body)),
+  );
+
+  app.get(
+    '/v1/api-keys',
+    { schema: { tags: ['api keys'], summary: 'List API keys (never their secrets)', response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }), ...commonErrors } } },
+    async () => ({ data: await keys.list() }),
+  );
+
+  app.post(
+    '/v1/api-keys/:id/revoke',
+    { schema: { tags: ['api keys'], summary: 'Revoke an API key at once', params: IdParams, response: { 200: ApiKeySchema, ...commonErrors } } },
+    (request, reply) => effect(request, reply, 200, (tx) => keys.revoke(tx, request.params.id)),
+  );
+}

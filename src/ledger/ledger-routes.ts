@@ -1,0 +1,59 @@
+import type { Effect, HttpServer } from '../platform/http.js';
+import {
+  adjustSchema,
+  earnSchema,
+  getTransactionSchema,
+  historySchema,
+  lotsSchema,
+  reverseSchema,
+  spendSchema,
+  summarySchema,
+} from './ledger-schemas.js';
+import type { LedgerService } from './ledger-service.js';
+
+const epoch = (iso: string | undefined) => (iso === undefined ? null : Date.parse(iso));
+
+export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Effect): void {
+  app.post('/v1/members/:id/points/earn', { schema: earnSchema }, (request, reply) =>
+    effect(request, reply, 201, (tx) =>
+      ledger.earn(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
+    ),
+  );
+
+  app.post('/v1/members/:id/points/spend', { schema: spendSchema }, (request, reply) =>
+    effect(request, reply, 201, (tx) => ledger.spend(tx, request.params.id, request.body)),
+  );
+
+  app.post('/v1/members/:id/points/adjust', { schema: adjustSchema }, (request, reply) =>
+    effect(request, reply, 201, (tx) =>
+      ledger.adjust(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
+    ),
+  );
+
+  app.get('/v1/members/:id/points', { schema: summarySchema }, (request) => ledger.summary(request.params.id));
+
+  app.get('/v1/members/:id/points/lots', { schema: lotsSchema }, async (request) => ({
+    data: await ledger.lots(request.params.id, request.query.open),
+  }));
+
+  app.get('/v1/members/:id/points/transactions', { schema: historySchema }, (request) =>
+    ledger.history(request.params.id, request.query.limit, request.query.startingAfter),
+  );
+
+  app.get('/v1/points/transactions/:id', { schema: getTransactionSchema }, (request) =>
+    ledger.getTransaction(request.params.id),
+  );
+
+  app.post(
+    '/v1/points/transactions/:id/reverse',
+    {
+      schema: reverseSchema,
+      // The body is optional: a bare POST reverses with the default reason.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    (request, reply) =>
+      effect(request, reply, 201, (tx) => ledger.reverse(tx, request.params.id, request.body.reason ?? 'reversal')),
+  );
+}

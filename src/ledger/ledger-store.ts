@@ -1,0 +1,174 @@
+import { sql } from 'kysely';
+import { forUpdate, type Engine } from '../platform/db.js';
+import type { Executor, LedgerTransactionsTable, PointLotsTable, Tx } from '../schema.js';
+import type { Entry, LotTake } from './ledger.js';
+
+export class LedgerStore {
+  constructor(private readonly engine: Engine) {}
+
+  async openAccount(tx: Tx, memberId: string, now: number): Promise<void> {
+    await tx.insertInto('point_accounts').values({ member_id: memberId, balance: 0, updated_at: now }).execute();
+  }
+
+  /** The member's balance, holding the account row until commit: every lot change goes through here first. */
+  async lockAccount(tx: Tx, memberId: string): Promise<number | undefined> {
+    const row = await sql<{ balance: number }>`select balance from point_accounts where member_id = ${memberId}${forUpdate(this.engine)}`.execute(tx);
+    return row.rows[0]?.balance;
+  }
+
+  /** Adds to the balance; a debit larger than the balance changes nothing and answers undefined. */
+  async changeBalance(tx: Tx, memberId: string, delta: number, now: number): Promise<number | undefined> {
+    let query = tx
+      .updateTable('point_accounts')
+      .set((eb) => ({ balance: eb('balance', '+', delta), updated_at: now }))
+      .where('member_id', '=', memberId);
+    if (delta < 0) query = query.where('balance', '>=', -delta);
+    const row = await query.returning('balance').executeTakeFirst();
+    return row?.balance;
+  }
+
+  async insertTransaction(tx: Tx, row: LedgerTransactionsTable, entries: Entry[]): Promise<void> {
+    await tx.insertInto('ledger_transactions').values(row).execute();
+    await tx
+      .insertInto('ledger_entries')
+      .values(
+        entries.map((e, i) => ({
+          transaction_id: row.id,
+          line: i + 1,
+          account: e.account,
+          member_id: e.account.startsWith('member:') ? row.member_id : null,
+          amount: e.amount,
+        })),
+      )
+      .execute();
+  }
+
+  async insertLot(tx: Tx, row: PointLotsTable): Promise<void> {
+    await tx.insertInto('point_lots').values(row).execute();
+  }
+
+  /** Lots with points left, in the order they are spent: earliest expiry first, never-expiring last. */
+  async openLots(db: Executor, memberId: string): Promise<PointLotsTable[]> {
+    return db
+      .selectFrom('point_lots')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .where('remaining', '>', 0)
+      .orderBy(sql`expires_at is null`)
+      .orderBy('expires_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  async dueLots(tx: Tx, memberId: string, now: number): Promise<PointLotsTable[]> {
+    return tx
+      .selectFrom('point_lots')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .where('remaining', '>', 0)
+      .where('expires_at', '<=', now)
+      .orderBy('id')
+      .execute();
+  }
+
+  async membersWithDueLots(db: Executor, now: number, limit: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('point_lots')
+      .select('member_id')
+      .distinct()
+      .where('expires_at', '<=', now)
+      .where('remaining', '>', 0)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.member_id);
+  }
+
+  /** Moves points out of (negative) or back into (positive) lots, and remembers which, so a reversal can undo it exactly. */
+  async moveLots(tx: Tx, transactionId: string, moves: LotTake[]): Promise<void> {
+    if (moves.length === 0) return;
+    for (const move of moves) {
+      await tx
+        .updateTable('point_lots')
+        .set((eb) => ({ remaining: eb('remaining', '+', move.points) }))
+        .where('id', '=', move.lotId)
+        .execute();
+    }
+    await tx
+      .insertInto('lot_movements')
+      .values(moves.map((m) => ({ transaction_id: transactionId, lot_id: m.lotId, points: m.points })))
+      .execute();
+  }
+
+  async movementsOf(tx: Tx, transactionId: string): Promise<LotTake[]> {
+    const rows = await tx
+      .selectFrom('lot_movements')
+      .select(['lot_id', 'points'])
+      .where('transaction_id', '=', transactionId)
+      .execute();
+    return rows.map((r) => ({ lotId: r.lot_id, points: r.points }));
+  }
+
+  async lotOf(tx: Tx, transactionId: string): Promise<PointLotsTable | undefined> {
+    return tx.selectFrom('point_lots').selectAll().where('transaction_id', '=', transactionId).executeTakeFirst();
+  }
+
+  async findTransaction(db: Executor, id: string): Promise<LedgerTransactionsTable | undefined> {
+    return db.selectFrom('ledger_transactions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** False when another reversal got there first. */
+  async markReversed(tx: Tx, id: string, reversalId: string): Promise<boolean> {
+    const result = await tx
+      .updateTable('ledger_transactions')
+      .set({ reversed_by: reversalId })
+      .where('id', '=', id)
+      .where('reversed_by', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async entriesOf(db: Executor, transactionIds: string[]): Promise<Map<string, Entry[]>> {
+    const byTransaction = new Map<string, Entry[]>();
+    if (transactionIds.length === 0) return byTransaction;
+    const rows = await db
+      .selectFrom('ledger_entries')
+      .select(['transaction_id', 'account', 'amount'])
+      .where('transaction_id', 'in', transactionIds)
+      .orderBy('transaction_id')
+      .orderBy('line')
+      .execute();
+    for (const row of rows) {
+      const list = byTransaction.get(row.transaction_id) ?? [];
+      list.push({ account: row.account, amount: row.amount });
+      byTransaction.set(row.transaction_id, list);
+    }
+    return byTransaction;
+  }
+
+  async history(db: Executor, memberId: string, limit: number, startingAfter?: string) {
+    let query = db
+      .selectFrom('ledger_transactions')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .orderBy('id', 'desc')
+      .limit(limit);
+    if (startingAfter) query = query.where('id', '<', startingAfter);
+    return query.execute();
+  }
+
+  async balances(db: Executor, memberIds: string[]): Promise<Map<string, number>> {
+    if (memberIds.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('point_accounts')
+      .select(['member_id', 'balance'])
+      .where('member_id', 'in', memberIds)
+      .execute();
+    return new Map(rows.map((r) => [r.member_id, r.balance]));
+  }
+
+  async lots(db: Executor, memberId: string, openOnly: boolean): Promise<PointLotsTable[]> {
+    let query = db.selectFrom('point_lots').selectAll().where('member_id', '=', memberId).orderBy('id', 'desc');
+    if (openOnly) query = query.where('remaining', '>', 0);
+    return query.limit(1000).execute();
+  }
+}

@@ -1,0 +1,131 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+
+export type WriteWork<DB, T> = (tx: Transaction<DB>) => Promise<T>;
+
+interface Job<DB> {
+  work: WriteWork<DB, unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  attempts: number;
+}
+
+export interface GroupCommitOptions {
+  /** How many batches may be open at once: 1 for SQLite (one writer), a few for PostgreSQL. */
+  writers: number;
+  /** Upper bound on the work of one commit, so one batch cannot starve the event loop for long. */
+  maxBatch: number;
+  /** Errors after which a job is run again in a later batch (deadlocks, serialization failures). */
+  isRetryable: (error: unknown) => boolean;
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Group commit: the writes that arrive together run one after another inside a single
+ * transaction, each in its own savepoint, and every caller is answered only after the one
+ * durable commit. One fsync then carries a whole batch instead of one request.
+ */
+export class GroupCommit<DB> {
+  private readonly queue: Job<DB>[] = [];
+  private open = 0;
+  private scheduled = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  run<T>(work: WriteWork<DB, T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the database is closing'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject, attempts: 0 });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every queued write has committed or failed. */
+  async drain(): Promise<void> {
+    if (this.queue.length === 0 && this.open === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.open >= this.options.writers) return;
+    this.scheduled = true;
+    // Let the requests already read by this turn of the event loop join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.open < this.options.writers && this.queue.length > 0) {
+        this.open++;
+        void this.loop();
+      }
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxBatch);
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.open--;
+      if (this.queue.length > 0) this.schedule();
+      else if (this.open === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+    }
+  }
+
+  private async runBatch(batch: Job<DB>[]): Promise<void> {
+    const done: Array<{ job: Job<DB>; ok: boolean; value: unknown }> = [];
+    const retry: Job<DB>[] = [];
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        for (const job of batch) {
+          await sql`savepoint group_commit_job`.execute(tx);
+          try {
+            const value = await job.work(tx);
+            await sql`release savepoint group_commit_job`.execute(tx);
+            done.push({ job, ok: true, value });
+          } catch (error) {
+            await sql`rollback to savepoint group_commit_job`.execute(tx);
+            await sql`release savepoint group_commit_job`.execute(tx);
+            job.attempts++;
+            if (this.options.isRetryable(error) && job.attempts < MAX_ATTEMPTS) retry.push(job);
+            else done.push({ job, ok: false, value: error });
+          }
+        }
+      });
+    } catch (commitError) {
+      // Nothing of this batch is durable: every caller hears of it, none is told it succeeded.
+      for (const { job, ok, value } of done) job.reject(ok ? commitError : value);
+      for (const job of retry) job.reject(commitError);
+      return;
+    }
+    for (const { job, ok, value } of done) (ok ? job.resolve : job.reject)(value);
+    if (retry.length > 0) this.queue.unshift(...retry);
+  }
+}
+
+let savepointCounter = 0;
+
+/** Runs work in a nested savepoint: if it throws, only its own writes are undone. */
+export async function withSavepoint<DB, T>(tx: Transaction<DB>, work: () => Promise<T>): Promise<T> {
+  const name = sql.raw(`nested_${++savepointCounter}`);
+  await sql`savepoint ${name}`.execute(tx);
+  try {
+    const value = await work();
+    await sql`release savepoint ${name}`.execute(tx);
+    return value;
+  } catch (error) {
+    await sql`rollback to savepoint ${name}`.execute(tx);
+    await sql`release savepoint ${name}`.execute(tx);
+    throw error;
+  }
+}

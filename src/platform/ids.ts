@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+let lastTime = -1;
+let lastRandom: Uint8Array = new Uint8Array(10);
+
+function encode(bytes: Uint8Array, time: number): string {
+  let out = '';
+  let t = time;
+  const timeChars: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    timeChars.push(ALPHABET[t % 32]!);
+    t = Math.floor(t / 32);
+  }
+  out += timeChars.reverse().join('');
+  // 80 random bits → 16 base32 characters.
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(value >> bits) & 31];
+    }
+    value &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+function increment(bytes: Uint8Array): Uint8Array {
+  const next = new Uint8Array(bytes);
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 255) {
+      next[i]! += 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return next;
+}
+
+/**
+ * Sortable ids (ULID layout) with a type prefix, monotonic within a process so that
+ * cursor pagination by id follows creation order.
+ */
+export function newId(prefix: string): string {
+  const now = Date.now();
+  if (now <= lastTime) {
+    lastRandom = increment(lastRandom);
+  } else {
+    lastTime = now;
+    lastRandom = new Uint8Array(randomBytes(10));
+  }
+  return `${prefix}_${encode(lastRandom, lastTime)}`;
+}
+
+export function hasPrefix(id: string, prefix: string): boolean {
+  return id.startsWith(`${prefix}_`) && id.length === prefix.length + 27;
+}
