@@ -3,6 +3,8 @@ import { seedDemo } from './demo/demo-seed.js';
 import { createTessera, sqliteFileFor, startJobs, type Tessera } from './main.js';
 import { loadConfig } from './platform/config.js';
 import { progressBar } from './platform/progress.js';
+import { importOrders } from './orders/index.js';
+import { importCodeFile } from './pools/index.js';
 import { VERSION } from './version.js';
 
 async function withTessera<T>(work: (t: Tessera) => Promise<T>): Promise<T> {
@@ -126,6 +128,95 @@ program
       const report = await seedDemo(t.db, t.services, t.clock, { members: options.members, onProgress: bar.update });
       bar.stop();
       console.log(report ? `Seeded ${report.members} members, ${report.transactions} transactions.` : 'The database already has members; nothing seeded.');
+    });
+  });
+
+const pools = program.command('pools').description('code pools: partner codes bought in bulk');
+pools
+  .command('import <pool> <file>')
+  .description('stream a file of codes (one a line, or CSV with a "code" column) into a new batch of the pool')
+  .option('--format <format>', 'lines or csv (default: by the file extension)')
+  .option('--unit-cost <amount>', 'unit cost of this batch in minor units (fen, cents)')
+  .option('--currency <code>', 'currency of the unit cost', 'CNY')
+  .option('--supplier <name>', 'who sold this batch')
+  .option('--partner <id>', 'partner whose codes these are')
+  .option('--purchased-at <date>', 'purchase date (ISO 8601)')
+  .option('--expires-at <date>', 'no code of this batch is issued from then on (ISO 8601)')
+  .action(async (poolId: string, file: string, options: Record<string, string | undefined>) => {
+    const format = options.format;
+    if (format !== undefined && format !== 'lines' && format !== 'csv') throw new InvalidArgumentError('--format is lines or csv');
+    const time = (name: string, value: string | undefined) => {
+      if (value === undefined) return undefined;
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) throw new InvalidArgumentError(`--${name} is not a date: '${value}'`);
+      return ms;
+    };
+    let unitCost: { amount: number; currency: string } | undefined;
+    if (options.unitCost !== undefined) {
+      const amount = Number(options.unitCost);
+      if (!Number.isInteger(amount) || amount < 0) throw new InvalidArgumentError('--unit-cost is a whole number of minor units');
+      if (!/^[A-Z]{3}$/.test(options.currency ?? '')) throw new InvalidArgumentError('--currency is an ISO code such as CNY');
+      unitCost = { amount, currency: options.currency! };
+    }
+    await withTessera(async (t) => {
+      const bar = progressBar(`Importing ${file}`);
+      const started = Date.now();
+      const report = await importCodeFile(t.db, t.services.pools, poolId, file, {
+        format,
+        batch: {
+          unitCost,
+          supplier: options.supplier,
+          partnerId: options.partner,
+          purchasedAt: time('purchased-at', options.purchasedAt),
+          expiresAt: time('expires-at', options.expiresAt),
+        },
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.stop();
+      const seconds = (Date.now() - started) / 1000;
+      const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
+      console.log(`Batch ${report.batchId}: ${report.lines} lines in ${seconds.toFixed(1)} s`);
+      console.log(`  imported    ${report.imported}`);
+      console.log(`  duplicates  ${report.duplicates}`);
+      console.log(`  rejected    ${rejected}  (blank ${report.rejected.blank}, too long ${report.rejected.too_long}, bad encoding ${report.rejected.bad_encoding}, control characters ${report.rejected.control_characters})`);
+      for (const line of report.rejectedLines.slice(0, 20)) console.log(`    line ${line.line}: ${line.reason.replace('_', ' ')}`);
+      if (rejected > 20) console.log(`    … ${rejected - 20} more`);
+    });
+  });
+
+const imports = program.command('import').description('bulk imports');
+imports
+  .command('orders <file>')
+  .description('stream orders from CSV (header: memberId or memberExternalId, externalId, amount, currency, category, paidAt) or JSON lines')
+  .option('--format <format>', 'csv or jsonl (default: by the file extension)')
+  .action(async (file: string, options: { format?: string }) => {
+    if (options.format !== undefined && options.format !== 'csv' && options.format !== 'jsonl') throw new InvalidArgumentError('--format is csv or jsonl');
+    await withTessera(async (t) => {
+      const bar = progressBar(`Importing ${file}`);
+      const started = Date.now();
+      let shown = 0;
+      const report = await importOrders(t.db, t.services.orders, t.services.members, file, {
+        format: options.format as 'csv' | 'jsonl' | undefined,
+        onProgress: bar.update,
+        onError: (e) => {
+          if (shown++ < 50) process.stderr.write(`line ${e.line}: ${e.code}: ${e.message}\n`);
+        },
+      });
+      bar.stop();
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`Imported ${report.imported} of ${report.lines} orders in ${seconds.toFixed(1)} s (${Math.round(report.imported / Math.max(seconds, 0.001))}/s); ${report.failed} failed.`);
+      if (report.failed > 50) console.log(`(the first 50 failures are listed above)`);
+      if (report.failed > 0) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('renew')
+  .description('run subscription renewals and expiries that are due now')
+  .action(async () => {
+    await withTessera(async (t) => {
+      const result = await t.services.subscriptions.runDue();
+      console.log(`Renewed ${result.renewed}, ended ${result.ended}, past due ${result.pastDue}, expired ${result.expired}.`);
     });
   });
 

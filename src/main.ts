@@ -2,6 +2,17 @@ import path from 'node:path';
 import { ApiKeyService, ApiKeyStore, apiKeyRoutes, type CreatedKey } from './auth/index.js';
 import { LedgerService, LedgerStore, ledgerRoutes } from './ledger/index.js';
 import { MemberService, MemberStore, memberRoutes } from './members/index.js';
+import { LoyaltyService, LoyaltyStore, loyaltyRoutes } from './loyalty/index.js';
+import { OrderService, OrderStore, orderRoutes } from './orders/index.js';
+import { BenefitService, BenefitStore, benefitRoutes } from './benefits/index.js';
+import { PlanService, PlanStore, planRoutes } from './plans/index.js';
+import { JointService, JointStore, jointRoutes } from './joint/index.js';
+import { ManualPayments, SubscriptionService, SubscriptionStore, subscriptionRoutes, type PaymentGateway } from './subscriptions/index.js';
+import { CodeVault, loadCodeKey, PoolService, PoolStore, poolRoutes } from './pools/index.js';
+import { Outbox } from './platform/outbox.js';
+import { RolloutService, RolloutStore, rolloutRoutes } from './rollouts/index.js';
+import { CatalogService, CatalogStore, catalogRoutes } from './catalog/index.js';
+import { RedemptionService, RedemptionStore, redemptionRoutes } from './redemptions/index.js';
 import { migrateToLatest } from './migrations/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Config } from './platform/config.js';
@@ -17,6 +28,16 @@ export interface Services {
   ledger: LedgerService;
   apiKeys: ApiKeyService;
   idempotency: Idempotency;
+  loyalty: LoyaltyService;
+  orders: OrderService;
+  benefits: BenefitService;
+  plans: PlanService;
+  subscriptions: SubscriptionService;
+  joint: JointService;
+  pools: PoolService;
+  rollouts: RolloutService;
+  catalog: CatalogService;
+  redemptions: RedemptionService;
 }
 
 export interface Tessera {
@@ -34,6 +55,8 @@ export interface Tessera {
 export interface CreateOptions {
   clock?: Clock;
   logger?: boolean;
+  /** The subscriptions' payment step; the embedded default records manual payments. */
+  payments?: PaymentGateway;
 }
 
 export function sqliteFileFor(config: Config): string {
@@ -57,8 +80,25 @@ export async function createTessera(config: Config, options: CreateOptions = {})
 
   const ledger = new LedgerService(db, new LedgerStore(db.engine), clock);
   const members = new MemberService(db, new MemberStore(), ledger, clock);
+  const loyalty = new LoyaltyService(db, new LoyaltyStore(db.engine), members, clock);
+  members.useLoyaltyScores((reader, ids) => loyalty.scores(reader, ids));
+  const orders = new OrderService(db, new OrderStore(db.engine), members, ledger, loyalty, clock);
   const apiKeys = new ApiKeyService(db, new ApiKeyStore(), clock, config.adminKey);
   const idempotency = new Idempotency(db, clock);
+  const outbox = new Outbox(clock);
+  const rollouts = new RolloutService(db, new RolloutStore(), members, clock);
+  const pools = new PoolService(db, new PoolStore(db.engine), new CodeVault(loadCodeKey(config.codeKey, config.dataDir)), outbox, clock);
+  const catalog = new CatalogService(db, new CatalogStore(), pools, rollouts, ledger, members, clock);
+  const redemptions = new RedemptionService(db, new RedemptionStore(), catalog, pools, ledger, members, outbox, clock);
+  const benefits = new BenefitService(db, new BenefitStore(), members, ledger, outbox, clock);
+  benefits.onPointsCredited((tx, memberId, points) => orders.settleDebt(tx, memberId, points));
+  const plans = new PlanService(db, new PlanStore(), members, loyalty, benefits, clock);
+  const subscriptions = new SubscriptionService(
+    db, new SubscriptionStore(db.engine), members, plans, loyalty, benefits, options.payments ?? new ManualPayments(), clock,
+  );
+  orders.useLivePlans((reader, memberId) => subscriptions.livePlanIds(reader, memberId));
+  const joint = new JointService(db, new JointStore(), plans, benefits, subscriptions, clock);
+  subscriptions.useBundles(joint);
   const initialAdminKey = await apiKeys.ensureInitialAdminKey();
 
   const app = await createHttpServer({
@@ -66,11 +106,24 @@ export async function createTessera(config: Config, options: CreateOptions = {})
     version: VERSION,
   });
   app.get('/health', { schema: { hide: true } }, () => ({ status: 'ok' }));
+  if (config.databaseUrl && !config.codeKey) {
+    app.log.warn('TESSERA_CODE_KEY is not set: partner codes are encrypted with a key kept in this node\'s data folder; every node of a PostgreSQL installation needs the same key');
+  }
   app.addHook('onRequest', authenticateV1((header) => apiKeys.authenticate(header)));
   const effect = makeEffect(idempotency, db.write);
   memberRoutes(app, members, effect);
   ledgerRoutes(app, ledger, effect);
   apiKeyRoutes(app, apiKeys, effect);
+  loyaltyRoutes(app, loyalty, effect);
+  orderRoutes(app, orders, effect);
+  benefitRoutes(app, benefits, effect);
+  planRoutes(app, plans, effect);
+  subscriptionRoutes(app, subscriptions, effect);
+  jointRoutes(app, joint, effect);
+  poolRoutes(app, pools, effect);
+  rolloutRoutes(app, rollouts, effect);
+  catalogRoutes(app, catalog, effect);
+  redemptionRoutes(app, redemptions, effect);
 
   const scheduler = new Scheduler(app.log);
 
@@ -79,7 +132,7 @@ export async function createTessera(config: Config, options: CreateOptions = {})
     clock,
     db,
     app,
-    services: { members, ledger, apiKeys, idempotency },
+    services: { members, ledger, apiKeys, idempotency, loyalty, orders, benefits, plans, subscriptions, joint, pools, rollouts, catalog, redemptions },
     scheduler,
     initialAdminKey,
     async close() {
@@ -95,4 +148,6 @@ export function startJobs(tessera: Tessera): void {
   const { scheduler, services } = tessera;
   scheduler.every('points-expiry', 60_000, () => services.ledger.expireDue());
   scheduler.every('idempotency-purge', 60 * 60_000, () => services.idempotency.purgeExpired());
+  scheduler.every('loyalty-recompute', 60 * 60_000, () => services.loyalty.recomputeAll());
+  scheduler.every('subscription-renewals', 60_000, () => services.subscriptions.runDue());
 }

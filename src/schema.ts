@@ -1,5 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './platform/db.js';
+import type { MembershipTables } from './schema-memberships.js';
+
+export type * from './schema-memberships.js';
 
 /** Row shapes of every table. Times are epoch milliseconds; points and money are integers. */
 
@@ -72,7 +75,137 @@ export interface LotMovementsTable {
   points: number;
 }
 
-export interface Tables {
+export interface OutboxEventsTable {
+  id: string;
+  topic: string;
+  subject_id: string;
+  payload: string;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface PoolsTable {
+  id: string;
+  name: string;
+  partner_id: string | null;
+  supplier: string | null;
+  unit_cost_amount: number | null;
+  unit_cost_currency: string | null;
+  low_stock_threshold: number | null;
+  low_stock_alerted_at: number | null;
+  created_at: number;
+}
+
+export interface CodeBatchesTable {
+  id: string;
+  pool_id: string;
+  supplier: string | null;
+  partner_id: string | null;
+  unit_cost_amount: number | null;
+  unit_cost_currency: string | null;
+  purchased_at: number | null;
+  expires_at: number | null;
+  imported: number;
+  duplicates: number;
+  created_at: number;
+}
+
+export interface PoolCodesTable {
+  id: string;
+  pool_id: string;
+  batch_id: string;
+  code_hash: string;
+  code_cipher: string;
+  status: 'available' | 'issued' | 'void';
+  expires_at: number;
+  issued_at: number | null;
+  issued_ref: string | null;
+  voided_at: number | null;
+  created_at: number;
+}
+
+export interface CodeRevealsTable {
+  id: string;
+  code_id: string;
+  actor: string;
+  reason: string;
+  created_at: number;
+}
+
+export interface RolloutsTable {
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RolloutStepsTable {
+  rollout_id: string;
+  seq: number;
+  stage: string;
+  percentage: number | null;
+  starts_at: number;
+  local_time: string | null;
+  time_zone: string | null;
+}
+
+export interface RolloutAllowlistTable {
+  rollout_id: string;
+  member_id: string;
+}
+
+export interface RolloutChangesTable {
+  id: string;
+  rollout_id: string;
+  actor: string;
+  change: string;
+  created_at: number;
+}
+
+export interface CatalogItemsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  points_price: number;
+  pool_id: string;
+  per_member_limit: number | null;
+  period_limit: number | null;
+  period: string | null;
+  time_zone: string;
+  total_cap: number | null;
+  redeemed_count: number;
+  available_from: number | null;
+  available_until: number | null;
+  rollout_id: string | null;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RedemptionCountersTable {
+  member_id: string;
+  item_id: string;
+  period_key: string;
+  count: number;
+}
+
+export interface RedemptionsTable {
+  id: string;
+  member_id: string;
+  item_id: string;
+  pool_id: string;
+  code_id: string;
+  transaction_id: string;
+  points_spent: number;
+  period_key: string | null;
+  status: string;
+  reversal_transaction_id: string | null;
+  reversal_reason: string | null;
+  created_at: number;
+  reversed_at: number | null;
+}
+
+export interface Tables extends MembershipTables {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   members: MembersTable;
@@ -81,6 +214,18 @@ export interface Tables {
   ledger_entries: LedgerEntriesTable;
   point_lots: PointLotsTable;
   lot_movements: LotMovementsTable;
+  outbox_events: OutboxEventsTable;
+  pools: PoolsTable;
+  code_batches: CodeBatchesTable;
+  pool_codes: PoolCodesTable;
+  code_reveals: CodeRevealsTable;
+  rollouts: RolloutsTable;
+  rollout_steps: RolloutStepsTable;
+  rollout_allowlist: RolloutAllowlistTable;
+  rollout_changes: RolloutChangesTable;
+  catalog_items: CatalogItemsTable;
+  redemption_counters: RedemptionCountersTable;
+  redemptions: RedemptionsTable;
 }
 
 export type Tx = Transaction<Tables>;

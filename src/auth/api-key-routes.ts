@@ -26,10 +26,21 @@ export function apiKeyRoutes(app: HttpServer, keys: ApiKeyService, effect: Effec
           { name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Literal('admin') },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Composite([ApiKeySchema, Type.Object({ secret: Type.String() })]), ...commonErrors },
+        response: {
+          201: Type.Composite([
+            ApiKeySchema,
+            Type.Object({
+              secret: Type.Union([Type.String(), Type.Null()], {
+                description: 'The key itself, in this answer only: an idempotent replay answers null, as only its hash is kept.',
+              }),
+            }),
+          ]),
+          ...commonErrors,
+        },
       },
     },
-    (request, reply) => effect(request, reply, 201, (tx) => keys.create(tx, request.body)),
+    (request, reply) =>
+      effect(request, reply, 201, (tx) => keys.create(tx, request.body), (body) => ({ ...(body as object), secret: null })),
   );
 
   app.get(
@@ -40,7 +51,18 @@ export function apiKeyRoutes(app: HttpServer, keys: ApiKeyService, effect: Effec
 
   app.post(
     '/v1/api-keys/:id/revoke',
-    { schema: { tags: ['api keys'], summary: 'Revoke an API key at once', params: IdParams, response: { 200: ApiKeySchema, ...commonErrors } } },
+    {
+      schema: {
+        tags: ['api keys'],
+        summary: 'Revoke an API key at once',
+        params: IdParams,
+        body: Type.Object({}, { additionalProperties: false }),
+        response: { 200: ApiKeySchema, ...commonErrors },
+      },
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
+    },
     (request, reply) => effect(request, reply, 200, (tx) => keys.revoke(tx, request.params.id)),
   );
 }

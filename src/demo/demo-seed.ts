@@ -1,6 +1,8 @@
 import type { Services } from '../main.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../schema.js';
+import { seedMall } from './demo-mall.js';
+import { seedMembershipActivity, seedMembershipProgram } from './demo-memberships.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -35,6 +37,7 @@ export async function seedDemo(
   if (existing.data.length > 0) return undefined;
   const total = options.members ?? 200;
   const next = random(88);
+  await seedMembershipProgram(db, services);
   let transactions = 0;
   for (let i = 0; i < total; i++) {
     await db.write(async (tx) => {
@@ -60,5 +63,7 @@ export async function seedDemo(
     });
     options.onProgress?.(i + 1, total);
   }
+  await seedMall(db, services, clock, next);
+  await seedMembershipActivity(db, services, clock, next);
   return { members: total, transactions };
 }

@@ -49,8 +49,9 @@ export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Eff
     {
       schema: reverseSchema,
       // The body is optional: a bare POST reverses with the default reason.
+      // Only an absent body: a JSON null is a body of the wrong type, not "no body".
       preValidation: async (request) => {
-        request.body ??= {};
+        if (request.body === undefined) request.body = {};
       },
     },
     (request, reply) =>

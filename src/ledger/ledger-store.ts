@@ -1,10 +1,36 @@
 import { sql } from 'kysely';
 import { forUpdate, type Engine } from '../platform/db.js';
+import { runStatement, sqlFor } from '../platform/statements.js';
 import type { Executor, LedgerTransactionsTable, PointLotsTable, Tx } from '../schema.js';
 import type { Entry, LotTake } from './ledger.js';
 
+/**
+ * Every earn and spend runs these, so they are written out once (the very SQL Kysely builds for
+ * them) and run through statements.ts instead of being built and compiled per call.
+ */
+const HOT = {
+  credit: 'update "point_accounts" set "balance" = "balance" + ?, "updated_at" = ? where "member_id" = ? returning "balance"',
+  debit:
+    'update "point_accounts" set "balance" = "balance" + ?, "updated_at" = ? where "member_id" = ? and "balance" >= ? returning "balance"',
+  transaction:
+    'insert into "ledger_transactions" ("id", "member_id", "kind", "points", "reason", "expires_at", "reverses_id", "reversed_by", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  lot: 'insert into "point_lots" ("id", "member_id", "transaction_id", "points", "remaining", "expires_at", "created_at") values (?, ?, ?, ?, ?, ?, ?)',
+};
+const ENTRIES = 'insert into "ledger_entries" ("transaction_id", "line", "account", "member_id", "amount") values ';
+
 export class LedgerStore {
-  constructor(private readonly engine: Engine) {}
+  private readonly hot: Record<keyof typeof HOT, string>;
+  /** The entries insert for n lines (an earn or a spend has two). */
+  private readonly entriesSql = new Map<number, string>();
+
+  constructor(private readonly engine: Engine) {
+    this.hot = {
+      credit: sqlFor(engine, HOT.credit),
+      debit: sqlFor(engine, HOT.debit),
+      transaction: sqlFor(engine, HOT.transaction),
+      lot: sqlFor(engine, HOT.lot),
+    };
+  }
 
   async openAccount(tx: Tx, memberId: string, now: number): Promise<void> {
     await tx.insertInto('point_accounts').values({ member_id: memberId, balance: 0, updated_at: now }).execute();
@@ -18,33 +44,51 @@ export class LedgerStore {
 
   /** Adds to the balance; a debit larger than the balance changes nothing and answers undefined. */
   async changeBalance(tx: Tx, memberId: string, delta: number, now: number): Promise<number | undefined> {
-    let query = tx
-      .updateTable('point_accounts')
-      .set((eb) => ({ balance: eb('balance', '+', delta), updated_at: now }))
-      .where('member_id', '=', memberId);
-    if (delta < 0) query = query.where('balance', '>=', -delta);
-    const row = await query.returning('balance').executeTakeFirst();
-    return row?.balance;
+    const rows =
+      delta < 0
+        ? await runStatement<{ balance: number }>(tx, this.hot.debit, [delta, now, memberId, -delta])
+        : await runStatement<{ balance: number }>(tx, this.hot.credit, [delta, now, memberId]);
+    return rows[0]?.balance;
   }
 
   async insertTransaction(tx: Tx, row: LedgerTransactionsTable, entries: Entry[]): Promise<void> {
-    await tx.insertInto('ledger_transactions').values(row).execute();
-    await tx
-      .insertInto('ledger_entries')
-      .values(
-        entries.map((e, i) => ({
-          transaction_id: row.id,
-          line: i + 1,
-          account: e.account,
-          member_id: e.account.startsWith('member:') ? row.member_id : null,
-          amount: e.amount,
-        })),
-      )
-      .execute();
+    await runStatement(tx, this.hot.transaction, [
+      row.id,
+      row.member_id,
+      row.kind,
+      row.points,
+      row.reason,
+      row.expires_at ?? null,
+      row.reverses_id ?? null,
+      row.reversed_by ?? null,
+      row.created_at,
+    ]);
+    const values: unknown[] = [];
+    entries.forEach((e, i) => {
+      values.push(row.id, i + 1, e.account, e.account.startsWith('member:') ? row.member_id : null, e.amount);
+    });
+    await runStatement(tx, this.entriesInsert(entries.length), values);
   }
 
   async insertLot(tx: Tx, row: PointLotsTable): Promise<void> {
-    await tx.insertInto('point_lots').values(row).execute();
+    await runStatement(tx, this.hot.lot, [
+      row.id,
+      row.member_id,
+      row.transaction_id,
+      row.points,
+      row.remaining,
+      row.expires_at ?? null,
+      row.created_at,
+    ]);
+  }
+
+  private entriesInsert(lines: number): string {
+    let text = this.entriesSql.get(lines);
+    if (text === undefined) {
+      text = sqlFor(this.engine, ENTRIES + Array.from({ length: lines }, () => '(?, ?, ?, ?, ?)').join(', '));
+      if (this.entriesSql.size < 64) this.entriesSql.set(lines, text);
+    }
+    return text;
   }
 
   /** Lots with points left, in the order they are spent: earliest expiry first, never-expiring last. */

@@ -6,7 +6,12 @@ import type { Db, Executor, Tx } from '../schema.js';
 import { toMember, type Member } from './member.js';
 import type { MemberStore } from './member-store.js';
 
+/** Where members' loyalty scores come from (the loyalty domain); until one is set every score is 0. */
+export type LoyaltyScoreSource = (db: Executor, memberIds: string[]) => Promise<Map<string, number>>;
+
 export class MemberService {
+  private loyaltyScores: LoyaltyScoreSource = async () => new Map();
+
   constructor(
     private readonly db: Db,
     private readonly store: MemberStore,
@@ -35,11 +40,16 @@ export class MemberService {
     return toMember(row, 0);
   }
 
+  useLoyaltyScores(source: LoyaltyScoreSource): void {
+    this.loyaltyScores = source;
+  }
+
   async get(id: string, db: Executor = this.db.read): Promise<Member> {
     const row = await this.store.find(db, id);
     if (!row) throw notFound('member', id, 'id');
     const balances = await this.ledger.balances(db, [id]);
-    return toMember(row, balances.get(id) ?? 0);
+    const scores = await this.loyaltyScores(db, [id]);
+    return toMember(row, balances.get(id) ?? 0, scores.get(id) ?? 0);
   }
 
   async findByExternalId(externalId: string): Promise<Member | undefined> {
@@ -51,7 +61,11 @@ export class MemberService {
     const rows = await this.store.list(this.db.read, limit + 1, startingAfter);
     const page = rows.slice(0, limit);
     const balances = await this.ledger.balances(this.db.read, page.map((r) => r.id));
-    return { data: page.map((r) => toMember(r, balances.get(r.id) ?? 0)), hasMore: rows.length > limit };
+    const scores = await this.loyaltyScores(this.db.read, page.map((r) => r.id));
+    return {
+      data: page.map((r) => toMember(r, balances.get(r.id) ?? 0, scores.get(r.id) ?? 0)),
+      hasMore: rows.length > limit,
+    };
   }
 
   async updateDisplayName(tx: Tx, id: string, displayName: string | null): Promise<Member> {

@@ -10,6 +10,8 @@ export interface Config {
   logLevel: string;
   /** Concurrent group-commit writers; SQLite always has one. */
   pgWriters: number;
+  /** TESSERA_CODE_KEY: 32 bytes (64 hex or base64) that encrypt partner codes at rest; unset: a key file in dataDir. */
+  codeKey?: string | undefined;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -29,5 +31,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.TESSERA_DEMO !== '0',
     logLevel: env.LOG_LEVEL || 'info',
     pgWriters: intFrom(env.TESSERA_PG_WRITERS, 4, 'TESSERA_PG_WRITERS') || 4,
+    codeKey: env.TESSERA_CODE_KEY || undefined,
   };
 }

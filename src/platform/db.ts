@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.js';
+import { bindDirect, type DirectRunner } from './statements.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -29,10 +30,14 @@ export interface OpenOptions {
  * better-sqlite3 prepares a statement on every call through Kysely; caching them by SQL text
  * removes most of the per-query cost on the hot write path.
  */
-function withStatementCache(db: BetterSqlite3.Database) {
+function withStatementCache(db: BetterSqlite3.Database, options: { immediate?: boolean } = {}) {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    prepare(text: string) {
+    prepare(sqlText: string) {
+      // The writer takes the write lock when its transaction begins: a deferred transaction that
+      // reads first cannot write if another process (the CLI, another server) committed meanwhile
+      // (SQLITE_BUSY at once, no waiting), while BEGIN IMMEDIATE waits its turn (busy_timeout).
+      const text = options.immediate && sqlText === 'begin' ? 'begin immediate' : sqlText;
       let statement = cache.get(text);
       if (!statement) {
         if (cache.size > 1000) cache.clear();
@@ -47,13 +52,16 @@ function withStatementCache(db: BetterSqlite3.Database) {
   };
 }
 
-function openSqliteConnection(file: string): BetterSqlite3.Database {
+/** A connection as Tessera opens it; `npm run bench` opens its raw-SQL baseline with this too. */
+export function openSqliteConnection(file: string): BetterSqlite3.Database {
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk (WAL fsync) before we answer the request that made it.
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
+  // Savepoint journals (one per group-committed job) in memory rather than in temporary files.
+  db.pragma('temp_store = MEMORY');
   return db;
 }
 
@@ -84,7 +92,16 @@ export async function openDatabase<DB>(options: OpenOptions): Promise<Database<D
     const writer = new GroupCommit<DB>(db, {
       writers,
       maxBatch: 256,
-      isRetryable: (e) => ['40001', '40P01'].includes(pgErrorCode(e) ?? ''),
+      combineSavepointCommands: true,
+      // 55P03: a lock wait outlived lock_timeout, below.
+      isRetryable: (e) => ['40001', '40P01', '55P03'].includes(pgErrorCode(e) ?? ''),
+      // Batches of different writers hold their rows until commit, so two batches that touch the
+      // same members in opposite orders deadlock, and PostgreSQL only notices after
+      // deadlock_timeout (1 s), stalling both. A row held longer than a batch takes is that case:
+      // the waiting job gives up quickly and is retried in a later batch.
+      beginBatch: async (tx) => {
+        await sql`set local lock_timeout = '50ms'`.execute(tx);
+      },
     });
     return {
       engine: 'postgres',
@@ -102,12 +119,26 @@ export async function openDatabase<DB>(options: OpenOptions): Promise<Database<D
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const writerConnection = openSqliteConnection(file);
   const readerConnection = file === ':memory:' ? writerConnection : openSqliteConnection(file);
-  const writeDb = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(writerConnection) }) });
+  const writerStatements = withStatementCache(writerConnection, { immediate: true });
+  const writeDb = new Kysely<DB>({ dialect: new SqliteDialect({ database: writerStatements }) });
   const readDb =
     readerConnection === writerConnection
       ? writeDb
       : new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(readerConnection) }) });
-  const writer = new GroupCommit<DB>(writeDb, { writers: 1, maxBatch: 1000, isRetryable: () => false });
+  // A batch's transaction holds the one writer connection, so its hand-written statements
+  // (statements.ts) may run on that connection directly, skipping Kysely's per-query machinery.
+  const direct: DirectRunner = (text, parameters) => {
+    const statement = writerStatements.prepare(text);
+    if (statement.reader) return statement.all(parameters);
+    statement.run(parameters);
+    return [];
+  };
+  const writer = new GroupCommit<DB>(writeDb, {
+    writers: 1,
+    maxBatch: 1000,
+    isRetryable: () => false,
+    bindTransaction: (tx) => bindDirect(tx, direct),
+  });
   return {
     engine: 'sqlite',
     read: readDb,

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { runStatement } from './statements.js';
 
 export type WriteWork<DB, T> = (tx: Transaction<DB>) => Promise<T>;
 
@@ -9,14 +10,24 @@ interface Job<DB> {
   attempts: number;
 }
 
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<DB> {
   /** How many batches may be open at once: 1 for SQLite (one writer), a few for PostgreSQL. */
   writers: number;
   /** Upper bound on the work of one commit, so one batch cannot starve the event loop for long. */
   maxBatch: number;
   /** Errors after which a job is run again in a later batch (deadlocks, serialization failures). */
   isRetryable: (error: unknown) => boolean;
+  /** Run first in every batch's transaction (PostgreSQL: a short lock_timeout, see db.ts). */
+  beginBatch?: (tx: Transaction<DB>) => Promise<void>;
+  /** Called as each batch's transaction opens; what it returns is called as it ends (SQLite: see statements.ts). */
+  bindTransaction?: (tx: Transaction<DB>) => () => void;
+  /** Send `release savepoint …; savepoint …` as one query (PostgreSQL: one round trip instead of two). */
+  combineSavepointCommands?: boolean;
 }
+
+const SAVEPOINT = 'savepoint group_commit_job';
+const RELEASE = 'release savepoint group_commit_job';
+const ROLLBACK_TO = 'rollback to savepoint group_commit_job';
 
 const MAX_ATTEMPTS = 8;
 
@@ -34,7 +45,7 @@ export class GroupCommit<DB> {
 
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly options: GroupCommitOptions,
+    private readonly options: GroupCommitOptions<DB>,
   ) {}
 
   run<T>(work: WriteWork<DB, T>): Promise<T> {
@@ -87,19 +98,12 @@ export class GroupCommit<DB> {
     const retry: Job<DB>[] = [];
     try {
       await this.db.transaction().execute(async (tx) => {
-        for (const job of batch) {
-          await sql`savepoint group_commit_job`.execute(tx);
-          try {
-            const value = await job.work(tx);
-            await sql`release savepoint group_commit_job`.execute(tx);
-            done.push({ job, ok: true, value });
-          } catch (error) {
-            await sql`rollback to savepoint group_commit_job`.execute(tx);
-            await sql`release savepoint group_commit_job`.execute(tx);
-            job.attempts++;
-            if (this.options.isRetryable(error) && job.attempts < MAX_ATTEMPTS) retry.push(job);
-            else done.push({ job, ok: false, value: error });
-          }
+        const unbind = this.options.bindTransaction?.(tx);
+        try {
+          await this.options.beginBatch?.(tx);
+          await this.runJobs(tx, batch, done, retry);
+        } finally {
+          unbind?.();
         }
       });
     } catch (commitError) {
@@ -110,6 +114,42 @@ export class GroupCommit<DB> {
     }
     for (const { job, ok, value } of done) (ok ? job.resolve : job.reject)(value);
     if (retry.length > 0) this.queue.unshift(...retry);
+  }
+
+  /**
+   * One savepoint, `group_commit_job`, marks where the running job began. After a job succeeds
+   * it moves on (release and set again: one round trip on PostgreSQL); after a job fails and is
+   * rolled back to it, it already stands where the next job begins. The commit releases the last.
+   */
+  private async runJobs(
+    tx: Transaction<DB>,
+    batch: Job<DB>[],
+    done: Array<{ job: Job<DB>; ok: boolean; value: unknown }>,
+    retry: Job<DB>[],
+  ): Promise<void> {
+    let savepoint: 'none' | 'behind' | 'here' = 'none';
+    for (const job of batch) {
+      if (savepoint === 'none') await runStatement(tx, SAVEPOINT, []);
+      else if (savepoint === 'behind') {
+        if (this.options.combineSavepointCommands) await runStatement(tx, `${RELEASE}; ${SAVEPOINT}`, []);
+        else {
+          await runStatement(tx, RELEASE, []);
+          await runStatement(tx, SAVEPOINT, []);
+        }
+      }
+      savepoint = 'behind';
+      try {
+        const value = await job.work(tx);
+        done.push({ job, ok: true, value });
+      } catch (error) {
+        await runStatement(tx, ROLLBACK_TO, []);
+        savepoint = 'here';
+        job.attempts++;
+        if (process.env.GC_DEBUG) console.error('RETRY', (error as {code?: string}).code, job.attempts, batch.length);
+        if (this.options.isRetryable(error) && job.attempts < MAX_ATTEMPTS) retry.push(job);
+        else done.push({ job, ok: false, value: error });
+      }
+    }
   }
 }
 

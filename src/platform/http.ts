@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Tx } from '../schema.js';
 import { AppError, invalid } from './errors.js';
@@ -33,6 +34,7 @@ export type Effect = (
   reply: FastifyReply,
   successStatus: number,
   work: (tx: Tx) => Promise<unknown>,
+  keepForReplay?: (body: unknown) => unknown,
 ) => Promise<void>;
 
 export interface HttpOptions {
@@ -52,7 +54,32 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   });
   addFormats.default(ajv);
+  // ajv-formats passes a leap second (23:59:60) and an hour-only offset (+08), which Date.parse
+  // reads as NaN; a date-time must also be an instant the server can store.
+  const rfc3339 = fullFormats['date-time'] as { validate: (text: string) => boolean };
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (text: string) => rfc3339.validate(text) && Number.isFinite(Date.parse(text)),
+  });
   return ajv;
+}
+
+/** The path of the first string (or key) holding U+0000, which PostgreSQL text cannot store. Iterative: bodies nest deep. */
+function findNulCharacter(root: unknown): string | undefined {
+  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, path } = item;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return childPath;
+        stack.push({ value: child, path: childPath });
+      }
+    }
+  }
+  return undefined;
 }
 
 function validationError(errors: ErrorObject[], context: string): AppError {
@@ -118,6 +145,14 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
     httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
   );
 
+  // Refused on both engines alike, rather than stored by SQLite and a 500 from PostgreSQL.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const path = findNulCharacter(value);
+      if (path !== undefined) throw invalid(`'${path || part}' must not contain the NUL character (\\u0000)`, path || part);
+    }
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const known = toAppError(error);
     if (known) {
@@ -164,7 +199,7 @@ export function authenticateV1(authenticate: (header: string | undefined) => Pro
 }
 
 export function makeEffect(idempotency: Idempotency, write: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>): Effect {
-  return async (request, reply, successStatus, work) => {
+  return async (request, reply, successStatus, work, keepForReplay) => {
     const header = request.headers['idempotency-key'];
     if (header === undefined) {
       const body = await write(work);
@@ -172,7 +207,7 @@ export function makeEffect(idempotency: Idempotency, write: <T>(work: (tx: Tx) =
       return;
     }
     const key = Array.isArray(header) ? header[0] ?? '' : header;
-    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || key.includes('\u0000')) {
       throw invalid(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, 'Idempotency-Key');
     }
     const scope = request.principal?.keyId ?? 'anonymous';
@@ -182,6 +217,7 @@ export function makeEffect(idempotency: Idempotency, write: <T>(work: (tx: Tx) =
       fingerprint(request.method, request.url, request.body),
       successStatus,
       work,
+      keepForReplay,
     );
     if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
     await reply.status(result.status).send(result.body);

@@ -41,6 +41,8 @@ export class Idempotency {
     requestHash: string,
     successStatus: number,
     work: (tx: Tx) => Promise<unknown>,
+    /** What of a success may be kept for replay: a secret shown once is not stored. */
+    keepForReplay: (body: unknown) => unknown = (body) => body,
   ): Promise<EffectResult> {
     const slot = `${scope}\u0000${key}`;
     if (this.inFlight.has(slot)) throw inProgress();
@@ -70,7 +72,9 @@ export class Idempotency {
           body = await withSavepoint(tx, () => work(tx));
         } catch (error) {
           // A business answer is part of the key's history; a crash is not, so it can be retried.
-          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          // Neither is a 400 (a parameter the service refused, like a past expiresAt): as with a
+          // schema failure, the client fixes the request and sends it again with the same key.
+          if (!(error instanceof AppError) || error.status >= 500 || error.status === 400) throw error;
           status = error.status;
           body = error.toBody();
         }
@@ -81,7 +85,7 @@ export class Idempotency {
             idem_key: key,
             request_hash: requestHash,
             status_code: status,
-            response_body: JSON.stringify(body),
+            response_body: JSON.stringify(status === successStatus ? keepForReplay(body) : body),
             created_at: this.clock.now(),
           })
           .execute();

@@ -1,0 +1,43 @@
+import type { Effect, HttpServer } from '../platform/http.js';
+import {
+  createBenefitSchema,
+  discountCheckSchema,
+  failEntitlementSchema,
+  fulfilEntitlementSchema,
+  getBenefitSchema,
+  getEntitlementSchema,
+  listBenefitsSchema,
+  memberEntitlementsSchema,
+} from './benefit-schemas.js';
+import type { BenefitService } from './benefit-service.js';
+
+export function benefitRoutes(app: HttpServer, benefits: BenefitService, effect: Effect): void {
+  app.post('/v1/benefits', { schema: createBenefitSchema }, (request, reply) =>
+    effect(request, reply, 201, (tx) => benefits.create(tx, request.body)),
+  );
+  app.get('/v1/benefits', { schema: listBenefitsSchema }, async () => ({ data: await benefits.list() }));
+  app.get('/v1/benefits/:id', { schema: getBenefitSchema }, (request) => benefits.getBenefit(request.params.id));
+
+  app.get('/v1/entitlements/:id', { schema: getEntitlementSchema }, (request) => benefits.getEntitlement(request.params.id));
+  app.post(
+    '/v1/entitlements/:id/fulfil',
+    {
+      schema: fulfilEntitlementSchema,
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    (request, reply) =>
+      effect(request, reply, 200, (tx) =>
+        benefits.markFulfilled(tx, request.params.id, request.body.reference ? { reference: request.body.reference } : {}),
+      ),
+  );
+  app.post('/v1/entitlements/:id/fail', { schema: failEntitlementSchema }, (request, reply) =>
+    effect(request, reply, 200, (tx) => benefits.markFailed(tx, request.params.id, request.body.reason)),
+  );
+  app.get('/v1/members/:id/entitlements', { schema: memberEntitlementsSchema }, (request) =>
+    benefits.ofMember(request.params.id, request.query.active, request.query.limit, request.query.startingAfter),
+  );
+
+  app.get('/v1/discounts/check', { schema: discountCheckSchema }, (request) => benefits.checkDiscount(request.query));
+}

@@ -1,0 +1,149 @@
+import { sql } from 'kysely';
+import { forUpdate, type Engine } from '../platform/db.js';
+import type {
+  EarningRulesTable,
+  Executor,
+  MemberSpendStatsTable,
+  OrderRefundsTable,
+  OrdersTable,
+  PointsDebtEntriesTable,
+  Tx,
+} from '../schema.js';
+
+export class OrderStore {
+  constructor(private readonly engine: Engine) {}
+
+  async insertRule(tx: Tx, row: EarningRulesTable): Promise<void> {
+    await tx.insertInto('earning_rules').values(row).execute();
+  }
+
+  async rules(db: Executor, activeOnly: boolean): Promise<EarningRulesTable[]> {
+    let query = db.selectFrom('earning_rules').selectAll().orderBy('id');
+    if (activeOnly) query = query.where('active', '=', 1);
+    return query.execute();
+  }
+
+  async findRule(db: Executor, id: string): Promise<EarningRulesTable | undefined> {
+    return db.selectFrom('earning_rules').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async deactivateRule(tx: Tx, id: string): Promise<boolean> {
+    const result = await tx.updateTable('earning_rules').set({ active: 0 }).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** False when an order with that externalId exists already. */
+  async insertOrder(tx: Tx, row: OrdersTable): Promise<boolean> {
+    const result = await tx
+      .insertInto('orders')
+      .values(row)
+      .onConflict((oc) => oc.column('external_id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async findOrder(db: Executor, id: string): Promise<OrdersTable | undefined> {
+    return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByExternalId(db: Executor, externalId: string): Promise<OrdersTable | undefined> {
+    return db.selectFrom('orders').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+  }
+
+  /** The order, held until commit: refunds of one order take turns. */
+  async lockOrder(tx: Tx, id: string): Promise<OrdersTable | undefined> {
+    const result = await sql<OrdersTable>`select * from orders where id = ${id}${forUpdate(this.engine)}`.execute(tx);
+    return result.rows[0];
+  }
+
+  async updateOrder(tx: Tx, id: string, set: Partial<OrdersTable>): Promise<void> {
+    await tx.updateTable('orders').set(set).where('id', '=', id).execute();
+  }
+
+  async insertRefund(tx: Tx, row: OrderRefundsTable): Promise<void> {
+    await tx.insertInto('order_refunds').values(row).execute();
+  }
+
+  async refundsOf(db: Executor, orderId: string): Promise<OrderRefundsTable[]> {
+    return db.selectFrom('order_refunds').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
+  }
+
+  async ordersOf(db: Executor, memberId: string, limit: number, startingAfter?: string): Promise<OrdersTable[]> {
+    let query = db.selectFrom('orders').selectAll().where('member_id', '=', memberId).orderBy('id', 'desc').limit(limit);
+    if (startingAfter) query = query.where('id', '<', startingAfter);
+    return query.execute();
+  }
+
+  /** The member's outstanding points debt, held until commit (a row at 0 is made when missing). */
+  async lockDebt(tx: Tx, memberId: string, now: number): Promise<number> {
+    await tx
+      .insertInto('points_debts')
+      .values({ member_id: memberId, points: 0, updated_at: now })
+      .onConflict((oc) => oc.column('member_id').doNothing())
+      .execute();
+    const result = await sql<{ points: number }>`select points from points_debts where member_id = ${memberId}${forUpdate(this.engine)}`.execute(tx);
+    return Number(result.rows[0]?.points ?? 0);
+  }
+
+  async changeDebt(tx: Tx, entry: PointsDebtEntriesTable): Promise<void> {
+    await tx
+      .updateTable('points_debts')
+      .set((eb) => ({ points: eb('points', '+', entry.points), updated_at: entry.created_at }))
+      .where('member_id', '=', entry.member_id)
+      .execute();
+    await tx.insertInto('points_debt_entries').values(entry).execute();
+  }
+
+  async debt(db: Executor, memberId: string): Promise<number> {
+    const row = await db.selectFrom('points_debts').select('points').where('member_id', '=', memberId).executeTakeFirst();
+    return Number(row?.points ?? 0);
+  }
+
+  async debtEntries(db: Executor, memberId: string, limit: number): Promise<PointsDebtEntriesTable[]> {
+    return db.selectFrom('points_debt_entries').selectAll().where('member_id', '=', memberId).orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async addSpend(
+    tx: Tx,
+    memberId: string,
+    currency: string,
+    change: { orders: number; refunds: number; gross: number; refunded: number; at: number | null },
+    now: number,
+  ): Promise<void> {
+    await tx
+      .insertInto('member_spend_stats')
+      .values({
+        member_id: memberId,
+        currency,
+        order_count: change.orders,
+        refund_count: change.refunds,
+        gross_amount: change.gross,
+        refunded_amount: change.refunded,
+        first_order_at: change.at,
+        last_order_at: change.at,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['member_id', 'currency']).doUpdateSet((eb) => ({
+          order_count: eb('member_spend_stats.order_count', '+', change.orders),
+          refund_count: eb('member_spend_stats.refund_count', '+', change.refunds),
+          gross_amount: eb('member_spend_stats.gross_amount', '+', change.gross),
+          refunded_amount: eb('member_spend_stats.refunded_amount', '+', change.refunded),
+          first_order_at:
+            change.at === null
+              ? eb.ref('member_spend_stats.first_order_at')
+              : sql<number>`case when member_spend_stats.first_order_at is null or member_spend_stats.first_order_at > cast(${change.at} as bigint) then cast(${change.at} as bigint) else member_spend_stats.first_order_at end`,
+          last_order_at:
+            change.at === null
+              ? eb.ref('member_spend_stats.last_order_at')
+              : sql<number>`case when member_spend_stats.last_order_at is null or member_spend_stats.last_order_at < cast(${change.at} as bigint) then cast(${change.at} as bigint) else member_spend_stats.last_order_at end`,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  async spendStats(db: Executor, memberId: string): Promise<MemberSpendStatsTable[]> {
+    return db.selectFrom('member_spend_stats').selectAll().where('member_id', '=', memberId).orderBy('currency').execute();
+  }
+}
