@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { Config } from '../src/platform/config.js';
-import { ADMIN_KEY, EARN, progress } from './common.js';
+import { ADMIN_KEY, EARN, MEMBERS } from './common.js';
 
 export const CONNECTIONS = 64;
 
@@ -12,16 +12,19 @@ export interface HttpResult {
   failed: number;
   p50: number;
   p99: number;
-  /** Every 201 answered, warm-up included. */
+  /** Every 2xx answered, warm-up included. */
   acknowledged: number;
-  /** Ledger transactions in the database after the run (tessera only): at least `acknowledged`. */
+  /** Ledger transactions in the database after the run (Tessera only): at least `acknowledged`. */
   stored?: number;
 }
 
-interface Started {
-  child: ChildProcess;
+/** A server in a child process (bench/server.ts), so the load generator does not share its event loop. */
+export interface BenchServer {
   port: number;
   members: string[];
+  /** How many ledger transactions its database holds. */
+  count(): Promise<number>;
+  stop(): Promise<void>;
 }
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -42,7 +45,7 @@ function nextMessage<T>(child: ChildProcess, pick: (m: unknown) => T | undefined
   });
 }
 
-async function startServer(mode: 'bare' | 'tessera', config?: Config): Promise<Started> {
+export async function startServer(mode: 'bare' | 'tessera', config?: Config): Promise<BenchServer> {
   const child = fork(serverScript, config ? [mode, JSON.stringify(config)] : [mode], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -50,70 +53,57 @@ async function startServer(mode: 'bare' | 'tessera', config?: Config): Promise<S
   const ready = await nextMessage(child, (m) =>
     typeof m === 'object' && m !== null && 'port' in m ? (m as { port: number; members: string[] }) : undefined,
   );
-  return { child, port: ready.port, members: ready.members };
+  const members = ready.members.length > 0 ? ready.members : Array.from({ length: MEMBERS }, (_, i) => `mem_${i}`);
+  return {
+    port: ready.port,
+    members,
+    async count() {
+      const answer = nextMessage(child, (m) =>
+        typeof m === 'object' && m !== null && 'count' in m ? (m as { count: number }).count : undefined,
+      );
+      child.send('count');
+      return answer;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('stop');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.send('stop');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function load(port: number, members: string[], seconds: number): Promise<autocannon.Result> {
-  const paths = members.map((id) => `/v1/members/${id}/points/earn`);
+/** One round of load: POST earn bodies spread over every member, round robin across the connections. */
+export async function load(server: BenchServer, seconds: number): Promise<autocannon.Result> {
+  const paths = server.members.map((id) => `/v1/members/${id}/points/earn`);
   let next = 0;
   return autocannon({
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.port}`,
     connections: CONNECTIONS,
     duration: seconds,
+    skipAggregateResult: true,
     requests: [
       {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify(EARN),
-        // Spread the bodies over every member, round robin across the connections.
         setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }),
       },
     ],
-  });
+  } as autocannon.Options);
 }
 
-function summarize(result: autocannon.Result, warmup: autocannon.Result, stored?: number): HttpResult {
-  const ok = result['2xx'];
-  const failed = result.non2xx + result.errors + result.timeouts;
-  const acknowledged = ok + warmup['2xx'];
-  return { perSecond: ok / result.duration, ok, failed, p50: result.latency.p50, p99: result.latency.p99, acknowledged, stored };
-}
+type Aggregate = (results: autocannon.Result[], opts: { url: string; connections: number }) => autocannon.Result;
 
-/** Warm-up then a measured run against one server in a child process. */
-export async function httpEarns(
-  label: string,
-  mode: 'bare' | 'tessera',
-  config: Config | undefined,
-  seconds: number,
-  warmupSeconds: number,
-): Promise<HttpResult> {
-  progress(`${label}: starting the server in a child process`);
-  const server = await startServer(mode, config);
-  try {
-    const members = server.members.length > 0 ? server.members : Array.from({ length: 1000 }, (_, i) => `mem_${i}`);
-    progress(`${label}: warming up for ${warmupSeconds}s`);
-    const warmup = await load(server.port, members, warmupSeconds);
-    progress(`${label}: measuring for ${seconds}s at ${CONNECTIONS} connections`);
-    const result = await load(server.port, members, seconds);
-    let stored: number | undefined;
-    if (mode === 'tessera') {
-      server.child.send('count');
-      stored = await nextMessage(server.child, (m) =>
-        typeof m === 'object' && m !== null && 'count' in m ? (m as { count: number }).count : undefined,
-      );
-    }
-    return summarize(result, warmup, stored);
-  } finally {
-    await stopServer(server.child);
-  }
+/** The rounds of one server taken together: throughput over their summed duration, latency from their merged histograms. */
+export function combine(rounds: autocannon.Result[], warmup: autocannon.Result[], stored?: number): HttpResult {
+  const aggregate = (autocannon as unknown as { aggregateResult: Aggregate }).aggregateResult;
+  const merged = aggregate(rounds, { url: 'http://127.0.0.1', connections: CONNECTIONS });
+  const ok = rounds.reduce((sum, r) => sum + r['2xx'], 0);
+  const seconds = rounds.reduce((sum, r) => sum + r.duration, 0);
+  const failed = rounds.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
+  const acknowledged = ok + warmup.reduce((sum, r) => sum + r['2xx'], 0);
+  return { perSecond: ok / seconds, ok, failed, p50: merged.latency.p50, p99: merged.latency.p99, acknowledged, stored };
 }
-

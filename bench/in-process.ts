@@ -2,14 +2,13 @@ import pg from 'pg';
 import { createTessera } from '../src/main.js';
 import { openSqliteConnection } from '../src/platform/db.js';
 import { newId } from '../src/platform/ids.js';
-import { EARN, freshStore, progress, seedMembers, type BenchEngine } from './common.js';
+import { EARN, freshStore, MEMBERS, seedMembers, type BenchEngine, type FreshStore } from './common.js';
 
-export interface InProcessResult {
-  perSecond: number;
-  earns: number;
-  seconds: number;
-  /** Jobs per group commit, measured while the load ran. */
-  avgBatch: number;
+/** One side of a comparison: set up once, then run for a while, again and again, alternating with the other side. */
+export interface Runner {
+  /** Earns completed and the seconds they took. */
+  run(ms: number): Promise<{ count: number; seconds: number }>;
+  close(): Promise<void>;
 }
 
 /** Runs `step` from `callers` concurrent loops until the deadline; answers how many completed and how long it took. */
@@ -28,52 +27,51 @@ async function loadFor(callers: number, ms: number, step: (caller: number) => Pr
   return { count, seconds: (performance.now() - start) / 1000 };
 }
 
-/** Earns through the service: many concurrent callers of db.write(tx => ledger.earn(tx, member, …)). */
-export async function serviceEarns(engine: BenchEngine, ms: number, warmupMs: number): Promise<InProcessResult> {
+export interface ServiceRunner extends Runner {
+  /** Earns per group commit so far. */
+  averageBatch(): number;
+}
+
+/** Earns through the service: one concurrent caller per member, each looping on db.write(tx => ledger.earn(tx, member, …)). */
+export async function serviceRunner(engine: BenchEngine): Promise<ServiceRunner> {
   const store = await freshStore(engine, 'svc');
   const tessera = await createTessera(store.config, { logger: false });
-  try {
-    const members = await seedMembers(tessera);
-    const { db, services } = tessera;
-    const seen = new WeakSet<object>();
-    let batches = 0;
-    let jobs = 0;
-    let counting = false;
-    const step = async (caller: number) => {
-      await db.write((tx) => {
-        if (counting) {
-          jobs++;
-          if (!seen.has(tx)) {
-            seen.add(tx);
-            batches++;
-          }
-        }
-        return services.ledger.earn(tx, members[caller]!, EARN);
-      });
-    };
-    progress(`${engine}: in-process, service: warming up with ${members.length} concurrent callers`);
-    await loadFor(members.length, warmupMs, step);
-    progress(`${engine}: in-process, service: measuring for ${ms / 1000}s`);
-    counting = true;
-    const { count, seconds } = await loadFor(members.length, ms, step);
-    counting = false;
-    return { perSecond: count / seconds, earns: count, seconds, avgBatch: jobs / Math.max(1, batches) };
-  } finally {
-    await tessera.close();
-    await store.drop();
-  }
+  const members = await seedMembers(tessera);
+  const { db, services } = tessera;
+  // Every job of one batch gets that batch's transaction: counting distinct ones counts commits.
+  const seen = new WeakSet<object>();
+  let batches = 0;
+  let jobs = 0;
+  const step = async (caller: number) => {
+    await db.write((tx) => {
+      jobs++;
+      if (!seen.has(tx)) {
+        seen.add(tx);
+        batches++;
+      }
+      return services.ledger.earn(tx, members[caller]!, EARN);
+    });
+  };
+  return {
+    run: (ms) => loadFor(members.length, ms, step),
+    averageBatch: () => jobs / Math.max(1, batches),
+    async close() {
+      await tessera.close();
+      await store.drop();
+    },
+  };
 }
 
 /** A fresh database with the schema and the members, made by Tessera itself and then closed. */
-async function preparedStore(engine: BenchEngine) {
+async function preparedStore(engine: BenchEngine): Promise<{ store: FreshStore; members: string[] }> {
   const store = await freshStore(engine, 'raw');
   const tessera = await createTessera(store.config, { logger: false });
-  const members = await seedMembers(tessera);
+  const members = await seedMembers(tessera, MEMBERS);
   await tessera.close();
   return { store, members };
 }
 
-// The statements Kysely sends for an earn, written out by hand.
+// An earn's statements, as Kysely builds them for the service (see LedgerStore).
 const Q = {
   balance: 'update "point_accounts" set "balance" = "balance" + ?, "updated_at" = ? where "member_id" = ? returning "balance"',
   transaction:
@@ -89,7 +87,7 @@ const numbered = (text: string) => {
   return text.replace(/\?/g, () => `$${++n}`);
 };
 
-/** The parameters of the four statements of one earn, with new ids like the service makes. */
+/** The parameters of the four statements of one earn, with new ids as the service makes them. */
 function earnParams(memberId: string) {
   const now = Date.now();
   const id = newId('txn');
@@ -103,28 +101,28 @@ function earnParams(memberId: string) {
 }
 
 /**
- * The same writes in raw better-sqlite3: its own connection, WAL + synchronous=FULL, prepared
- * statements, one commit per `batch` earns (the batch size the group commit reached).
+ * The same writes in raw better-sqlite3: its own connection opened as Tessera opens its own
+ * (WAL, synchronous=FULL), prepared statements, a commit every `batch` earns.
  */
-export async function rawSqliteEarns(ms: number, warmupMs: number, batch: number): Promise<InProcessResult> {
+export async function rawSqliteRunner(batch: () => number): Promise<Runner> {
   const { store, members } = await preparedStore('sqlite');
-  // Opened exactly as Tessera opens its own: WAL, synchronous=FULL, the same pragmas.
   const db = openSqliteConnection(store.location);
-  try {
-    const begin = db.prepare('begin');
-    const commit = db.prepare('commit');
-    const balance = db.prepare(Q.balance);
-    const transaction = db.prepare(Q.transaction);
-    const entries = db.prepare(Q.entries);
-    const lot = db.prepare(Q.lot);
-    let next = 0;
-    const run = async (duration: number) => {
+  const begin = db.prepare('begin immediate');
+  const commit = db.prepare('commit');
+  const balance = db.prepare(Q.balance);
+  const transaction = db.prepare(Q.transaction);
+  const entries = db.prepare(Q.entries);
+  const lot = db.prepare(Q.lot);
+  let next = 0;
+  return {
+    async run(ms) {
+      const size = batch();
       const start = performance.now();
-      const deadline = start + duration;
+      const deadline = start + ms;
       let count = 0;
       while (performance.now() < deadline) {
         begin.run();
-        for (let i = 0; i < batch; i++) {
+        for (let i = 0; i < size; i++) {
           const p = earnParams(members[next++ % members.length]!);
           if (balance.get(p.balance) === undefined) throw new Error('no account');
           transaction.run(p.transaction);
@@ -132,49 +130,48 @@ export async function rawSqliteEarns(ms: number, warmupMs: number, batch: number
           lot.run(p.lot);
         }
         commit.run();
-        count += batch;
-        // Let timers run between commits, as the service's event loop would.
+        count += size;
+        // Let timers run between commits, as the service's event loop does.
         await new Promise((resolve) => setImmediate(resolve));
       }
       return { count, seconds: (performance.now() - start) / 1000 };
-    };
-    progress(`sqlite: in-process, raw SQL: warming up`);
-    await run(warmupMs);
-    progress(`sqlite: in-process, raw SQL: measuring for ${ms / 1000}s, a commit every ${batch} earns`);
-    const { count, seconds } = await run(ms);
-    return { perSecond: count / seconds, earns: count, seconds, avgBatch: batch };
-  } finally {
-    db.close();
-    await store.drop();
-  }
+    },
+    async close() {
+      db.close();
+      await store.drop();
+    },
+  };
 }
 
 /**
- * The same writes in raw pg: `writers` connections (as many as the group commit has), named
- * prepared statements, each committing `batch` earns per transaction.
+ * The same writes in raw pg: as many connections as the group commit has writers, named
+ * prepared statements, each connection committing `batch` earns per transaction for members of its own.
  */
-export async function rawPgEarns(ms: number, warmupMs: number, batch: number, writers: number): Promise<InProcessResult> {
+export async function rawPgRunner(batch: () => number, writers: number): Promise<Runner> {
   const { store, members } = await preparedStore('postgres');
   const clients = Array.from({ length: writers }, () => new pg.Client({ connectionString: store.location }));
-  try {
-    await Promise.all(clients.map((c) => c.connect()));
-    const statements = Object.fromEntries(Object.entries(Q).map(([name, text]) => [name, { name: `bench_${name}`, text: numbered(text) }])) as Record<
-      keyof typeof Q,
-      { name: string; text: string }
-    >;
-    const run = async (duration: number) => {
+  await Promise.all(clients.map((c) => c.connect()));
+  const statements = {
+    balance: { name: 'bench_balance', text: numbered(Q.balance) },
+    transaction: { name: 'bench_transaction', text: numbered(Q.transaction) },
+    entries: { name: 'bench_entries', text: numbered(Q.entries) },
+    lot: { name: 'bench_lot', text: numbered(Q.lot) },
+  };
+  const owned = clients.map((_, w) => members.filter((_, i) => i % writers === w));
+  const next = clients.map(() => 0);
+  return {
+    async run(ms) {
+      const size = batch();
       const start = performance.now();
-      const deadline = start + duration;
+      const deadline = start + ms;
       let count = 0;
       await Promise.all(
         clients.map(async (client, w) => {
-          // Each connection has members of its own, as each caller of the service has.
-          const mine = members.filter((_, i) => i % writers === w);
-          let next = 0;
+          const mine = owned[w]!;
           while (performance.now() < deadline) {
             await client.query('begin');
-            for (let i = 0; i < batch; i++) {
-              const p = earnParams(mine[next++ % mine.length]!);
+            for (let i = 0; i < size; i++) {
+              const p = earnParams(mine[next[w]!++ % mine.length]!);
               const updated = await client.query({ ...statements.balance, values: p.balance });
               if (updated.rowCount !== 1) throw new Error('no account');
               await client.query({ ...statements.transaction, values: p.transaction });
@@ -182,19 +179,15 @@ export async function rawPgEarns(ms: number, warmupMs: number, batch: number, wr
               await client.query({ ...statements.lot, values: p.lot });
             }
             await client.query('commit');
-            count += batch;
+            count += size;
           }
         }),
       );
       return { count, seconds: (performance.now() - start) / 1000 };
-    };
-    progress(`postgres: in-process, raw SQL: warming up`);
-    await run(warmupMs);
-    progress(`postgres: in-process, raw SQL: measuring for ${ms / 1000}s, ${writers} connections, a commit every ${batch} earns`);
-    const { count, seconds } = await run(ms);
-    return { perSecond: count / seconds, earns: count, seconds, avgBatch: batch };
-  } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-    await store.drop();
-  }
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+      await store.drop();
+    },
+  };
 }

@@ -4,22 +4,33 @@
  * Progress goes to stderr, the tables to stdout.
  */
 import os from 'node:os';
+import type autocannon from 'autocannon';
 import { fmt, freshStore, progress, type BenchEngine } from './common.js';
-import { CONNECTIONS, httpEarns, type HttpResult } from './http.js';
-import { rawPgEarns, rawSqliteEarns, serviceEarns, type InProcessResult } from './in-process.js';
+import { combine, CONNECTIONS, load, startServer, type HttpResult } from './http.js';
+import { rawPgRunner, rawSqliteRunner, serviceRunner, type Runner } from './in-process.js';
 
-const IN_PROCESS_MS = 5000;
-const IN_PROCESS_WARMUP_MS = 1000;
-const HTTP_SECONDS = 8;
-const HTTP_WARMUP_SECONDS = 2;
+/**
+ * The machine is shared, so its speed drifts: each figure and its baseline run in alternating
+ * rounds after a warm-up, and each figure is the sum of its rounds.
+ */
+const IN_PROCESS = { warmupMs: 1000, rounds: 4, roundMs: 1250 };
+const HTTP = { warmupSeconds: 2, rounds: 3, roundSeconds: 2.5 };
 const PG_WRITERS = 4;
 
 const TARGET = { inProcess: 0.7, http: 0.5 };
+
+interface InProcessResult {
+  perSecond: number;
+  earns: number;
+  seconds: number;
+}
 
 interface EngineReport {
   engine: BenchEngine;
   service: InProcessResult;
   raw: InProcessResult;
+  /** Earns per group commit in the service; the raw baseline commits as many at a time. */
+  batch: number;
   http: HttpResult;
   bare: HttpResult;
 }
@@ -27,34 +38,72 @@ interface EngineReport {
 /** BENCH_ONLY=in-process or BENCH_ONLY=http runs half of it (while working on one). */
 const only = process.env.BENCH_ONLY;
 const none: HttpResult = { perSecond: NaN, ok: 0, failed: 0, p50: NaN, p99: NaN, acknowledged: 0, stored: 0 };
-const noneInProcess: InProcessResult = { perSecond: NaN, earns: 0, seconds: 0, avgBatch: NaN };
+const noneInProcess: InProcessResult = { perSecond: NaN, earns: 0, seconds: 0 };
 
 async function benchEngine(engine: BenchEngine): Promise<EngineReport> {
-  if (only === 'http') return { engine, service: noneInProcess, raw: noneInProcess, ...(await benchHttp(engine)) };
-  const service = await serviceEarns(engine, IN_PROCESS_MS, IN_PROCESS_WARMUP_MS);
-  progress(`${engine}: in-process, service: ${fmt(service.perSecond)} earns/s, ${fmt(service.avgBatch, 1)} per commit`);
-  const batch = Math.max(1, Math.round(service.avgBatch));
-  const raw =
-    engine === 'sqlite'
-      ? await rawSqliteEarns(IN_PROCESS_MS, IN_PROCESS_WARMUP_MS, batch)
-      : await rawPgEarns(IN_PROCESS_MS, IN_PROCESS_WARMUP_MS, batch, PG_WRITERS);
-  progress(`${engine}: in-process, raw SQL: ${fmt(raw.perSecond)} earns/s`);
-  if (only === 'in-process') return { engine, service, raw, http: none, bare: none };
-  return { engine, service, raw, ...(await benchHttp(engine)) };
+  const inProcess = only === 'http' ? { service: noneInProcess, raw: noneInProcess, batch: NaN } : await benchInProcess(engine);
+  const http = only === 'in-process' ? { http: none, bare: none } : await benchHttp(engine);
+  return { engine, ...inProcess, ...http };
+}
+
+async function benchInProcess(engine: BenchEngine): Promise<{ service: InProcessResult; raw: InProcessResult; batch: number }> {
+  progress(`${engine}: in-process: setting up the service (1,000 members, one concurrent caller each)`);
+  const service = await serviceRunner(engine);
+  let raw: Runner | undefined;
+  try {
+    await service.run(IN_PROCESS.warmupMs);
+    const batch = () => Math.max(1, Math.round(service.averageBatch()));
+    progress(`${engine}: in-process: setting up raw SQL (a commit every ${batch()} earns, as the group commit did)`);
+    raw = engine === 'sqlite' ? await rawSqliteRunner(batch) : await rawPgRunner(batch, PG_WRITERS);
+    await raw.run(IN_PROCESS.warmupMs);
+    const totals = { service: { earns: 0, seconds: 0 }, raw: { earns: 0, seconds: 0 } };
+    for (let round = 1; round <= IN_PROCESS.rounds; round++) {
+      const s = await service.run(IN_PROCESS.roundMs);
+      const r = await raw.run(IN_PROCESS.roundMs);
+      totals.service.earns += s.count;
+      totals.service.seconds += s.seconds;
+      totals.raw.earns += r.count;
+      totals.raw.seconds += r.seconds;
+      progress(
+        `${engine}: in-process round ${round}/${IN_PROCESS.rounds}: service ${fmt(s.count / s.seconds)} earns/s, raw SQL ${fmt(r.count / r.seconds)} earns/s`,
+      );
+    }
+    const result = (t: { earns: number; seconds: number }) => ({ perSecond: t.earns / t.seconds, ...t });
+    return { service: result(totals.service), raw: result(totals.raw), batch: service.averageBatch() };
+  } finally {
+    await raw?.close();
+    await service.close();
+  }
 }
 
 async function benchHttp(engine: BenchEngine): Promise<{ http: HttpResult; bare: HttpResult }> {
-  const bare = await httpEarns(`${engine}: HTTP, bare Fastify`, 'bare', undefined, HTTP_SECONDS, HTTP_WARMUP_SECONDS);
-  progress(`${engine}: HTTP, bare Fastify: ${fmt(bare.perSecond)} req/s`);
   const store = await freshStore(engine, 'http');
-  let http: HttpResult;
+  progress(`${engine}: HTTP: starting Tessera and a bare Fastify, each in a child process`);
+  const ours = await startServer('tessera', store.config);
+  const bare = await startServer('bare');
   try {
-    http = await httpEarns(`${engine}: HTTP, Tessera`, 'tessera', store.config, HTTP_SECONDS, HTTP_WARMUP_SECONDS);
+    const warm = { ours: [] as autocannon.Result[], bare: [] as autocannon.Result[] };
+    const rounds = { ours: [] as autocannon.Result[], bare: [] as autocannon.Result[] };
+    progress(`${engine}: HTTP: warming both up (${HTTP.warmupSeconds}s each)`);
+    warm.bare.push(await load(bare, HTTP.warmupSeconds));
+    warm.ours.push(await load(ours, HTTP.warmupSeconds));
+    for (let round = 1; round <= HTTP.rounds; round++) {
+      const b = await load(bare, HTTP.roundSeconds);
+      const o = await load(ours, HTTP.roundSeconds);
+      rounds.bare.push(b);
+      rounds.ours.push(o);
+      progress(
+        `${engine}: HTTP round ${round}/${HTTP.rounds} at ${CONNECTIONS} connections: bare ${fmt(b['2xx'] / b.duration)} req/s, ` +
+          `Tessera ${fmt(o['2xx'] / o.duration)} earns/s`,
+      );
+    }
+    const stored = await ours.count();
+    return { http: combine(rounds.ours, warm.ours, stored), bare: combine(rounds.bare, warm.bare) };
   } finally {
+    await ours.stop();
+    await bare.stop();
     await store.drop();
   }
-  progress(`${engine}: HTTP, Tessera: ${fmt(http.perSecond)} earns/s`);
-  return { http, bare };
 }
 
 function table(rows: string[][]): string {
@@ -65,13 +114,13 @@ function table(rows: string[][]): string {
 }
 
 function render(report: EngineReport): { text: string; sound: boolean } {
-  const { engine, service, raw, http, bare } = report;
+  const { engine, service, raw, batch, http, bare } = report;
   const inRatio = service.perSecond / raw.perSecond;
   const httpRatio = http.perSecond / bare.perSecond;
   const rawLabel =
     engine === 'sqlite'
-      ? `raw better-sqlite3, WAL + FULL, commit every ${raw.avgBatch}`
-      : `raw pg, ${PG_WRITERS} connections, commit every ${raw.avgBatch}`;
+      ? `raw better-sqlite3, WAL + FULL, commit every ${Math.round(batch)}`
+      : `raw pg, ${PG_WRITERS} connections, commit every ${Math.round(batch)}`;
   const rows = [
     ['figure', 'ours', 'baseline', '', 'ratio', 'target', 'met'],
     [
@@ -98,8 +147,9 @@ function render(report: EngineReport): { text: string; sound: boolean } {
   const sound = http.failed === 0 && bare.failed === 0 && stored >= http.acknowledged;
   const notes = [
     `in-process: ${fmt(service.earns)} earns by 1,000 concurrent callers in ${service.seconds.toFixed(1)}s, ` +
-      `${fmt(service.avgBatch, 1)} earns per group commit; raw SQL ${fmt(raw.earns)} earns in ${raw.seconds.toFixed(1)}s`,
-    `HTTP: ${fmt(http.ok)} earns answered 201 (${http.failed} failed), ${fmt(stored)} ledger transactions stored for ` +
+      `${fmt(batch, 1)} earns per group commit; raw SQL ${fmt(raw.earns)} earns in ${raw.seconds.toFixed(1)}s ` +
+      `(${IN_PROCESS.rounds} alternating rounds each)`,
+    `HTTP: ${fmt(http.ok)} earns answered 201 (${http.failed} failed) in ${HTTP.rounds} rounds alternating with bare Fastify, ${fmt(stored)} ledger transactions stored for ` +
       `${fmt(http.acknowledged)} acknowledged incl. warm-up${stored >= http.acknowledged ? '' : '  ← MISSING WRITES'}; ` +
       `bare ${fmt(bare.ok)} (${bare.failed} failed)`,
   ];

@@ -102,6 +102,16 @@ export interface LoyaltyEventsTable {
   created_at: number;
 }
 
+export interface LoyaltyDaysTable {
+  member_id: string;
+  /** UTC day number: epoch ms / 86,400,000, rounded down. */
+  day: number;
+  spend: number;
+  orders: number;
+  adjustments: number;
+  active: number;
+}
+
 export interface LoyaltyScoresTable {
   member_id: string;
   score: number;
@@ -262,6 +272,7 @@ export interface MembershipTables {
   member_spend_stats: MemberSpendStatsTable;
   loyalty_rules: LoyaltyRulesTable;
   loyalty_events: LoyaltyEventsTable;
+  loyalty_days: LoyaltyDaysTable;
   loyalty_scores: LoyaltyScoresTable;
   loyalty_score_history: LoyaltyScoreHistoryTable;
   plans: PlansTable;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTessera } from '../src/main.js';
 import { freshDatabase, type FreshDatabase } from './helpers/database.js';
@@ -182,7 +183,7 @@ describe('SIGKILL during a stream of writes', () => {
     const acked: Acked[] = [];
     let unanswered = 0;
     for (let cycle = 1; cycle <= 2; cycle++) {
-      const result = await writeUntilKilled(server, members, cycle, 250);
+      const result = await writeUntilKilled(server, members, cycle, 150);
       acked.push(...result.acked);
       unanswered += result.inFlightAtKill;
 
@@ -235,4 +236,33 @@ describe('SIGKILL during a stream of writes', () => {
       await tessera.close();
     }
   }, 120_000);
+
+  it('PostgreSQL ending the server\'s connections does not bring it down', async (context) => {
+    if (!database.config.databaseUrl) return context.skip();
+    const server = await startServer();
+    const created = await post(server, '/v1/members', { externalId: 'outlives-its-connections' });
+    expect(created.status).toBe(201);
+    const earn = () => post(server, `/v1/members/${created.body.id}/points/earn`, { points: 3, reason: 'around a disconnect' });
+    await Promise.all(Array.from({ length: 16 }, earn));
+
+    // As a database restart or an administrator would: every connection of the server, ended.
+    const admin = new pg.Client({ connectionString: database.config.databaseUrl });
+    await admin.connect();
+    try {
+      const ended = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      expect(ended.rowCount).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.child.exitCode, server.output()).toBeNull();
+    expect(server.child.signalCode).toBeNull();
+    // The pool connects afresh: reads and writes work again.
+    expect((await get(server, `/v1/members/${created.body.id}/points`)).body.balance).toBe(48);
+    expect((await earn()).status).toBe(201);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTessera, type Tessera } from '../src/main.js';
@@ -8,6 +10,34 @@ import { migrateToLatest } from '../src/migrations/index.js';
 import { freshDatabase, type FreshDatabase } from './helpers/database.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The start-up steps of createTessera that touch the database (open, migrate, make the first
+ * admin key), in a process of its own and without the HTTP layer, which only slows loading.
+ * Each waits until all four are loaded (files in $BARRIER), so the four starts really overlap.
+ */
+const NODE_STARTING_AT_ONCE = `
+import fs from 'node:fs';
+import path from 'node:path';
+const load = (file) => import(new URL(file, ${JSON.stringify(pathToFileURL(`${root}/`).href)}).href);
+const { openDatabase } = await load('src/platform/db.ts');
+const { migrateToLatest } = await load('src/migrations/index.ts');
+const { ApiKeyService } = await load('src/auth/api-key-service.ts');
+const { ApiKeyStore } = await load('src/auth/api-key-store.ts');
+const { loadConfig } = await load('src/platform/config.ts');
+const config = loadConfig();
+const barrier = process.env.BARRIER;
+fs.writeFileSync(path.join(barrier, String(process.pid)), '');
+while (fs.readdirSync(barrier).length < 4) await new Promise((r) => setTimeout(r, 2));
+const db = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'tessera.db'), pgWriters: config.pgWriters });
+try {
+  const applied = await migrateToLatest(db.admin, db.engine);
+  const key = await new ApiKeyService(db, new ApiKeyStore(), { now: () => Date.now() }, config.adminKey).ensureInitialAdminKey();
+  console.log(JSON.stringify({ applied: applied.length, madeKey: key !== undefined }));
+} finally {
+  await db.close();
+}
+`;
 
 async function migrationRows(t: Tessera): Promise<string[]> {
   const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(t.db.read);
@@ -44,10 +74,12 @@ describe('several nodes starting at once on a fresh database', () => {
       for (const r of results) if (r.status === 'fulfilled') nodes.push(r.value);
       expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
       await expectMigratedOnce(nodes[0]!);
-      // Every node works on the one schema.
-      const members = await Promise.all(
-        nodes.map((node, i) => node.db.write((tx) => node.services.members.create(tx, { externalId: `node-${i}` }))),
-      );
+      // Every node works on the one schema. (One after another: in one process, two SQLite
+      // connections writing at once would wait on each other on the one thread.)
+      const members = [];
+      for (const [i, node] of nodes.entries()) {
+        members.push(await node.db.write((tx) => node.services.members.create(tx, { externalId: `node-${i}` })));
+      }
       expect(new Set(members.map((m) => m.id)).size).toBe(4);
       for (const node of nodes) expect((await node.services.members.list(10)).data.length).toBe(4);
     } finally {
@@ -56,11 +88,12 @@ describe('several nodes starting at once on a fresh database', () => {
     }
   });
 
-  it('four `tessera migrate` processes at once: all succeed, every migration ran once, one admin key is made', async () => {
+  it('four processes starting at once: all start, every migration ran once, one admin key is made', async () => {
     const database = await freshDatabase();
+    const barrier = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-barrier-'));
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_DATA_DIR: database.config.dataDir, TESSERA_DEMO: '0', LOG_LEVEL: 'warn' };
-      // No TESSERA_ADMIN_KEY: a first start makes an admin key and prints it.
+      const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_DATA_DIR: database.config.dataDir, TESSERA_DEMO: '0', BARRIER: barrier };
+      // No TESSERA_ADMIN_KEY: a first start makes an admin key, and only one node may.
       delete env.TESSERA_ADMIN_KEY;
       if (database.config.databaseUrl) env.DATABASE_URL = database.config.databaseUrl;
       else delete env.DATABASE_URL;
@@ -69,7 +102,11 @@ describe('several nodes starting at once on a fresh database', () => {
           { length: 4 },
           () =>
             new Promise<{ code: number | null; output: string }>((resolve) => {
-              const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+              const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', NODE_STARTING_AT_ONCE], {
+                cwd: root,
+                env,
+                stdio: ['ignore', 'pipe', 'pipe'],
+              });
               let output = '';
               child.stdout.on('data', (c: Buffer) => (output += c.toString()));
               child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -77,18 +114,23 @@ describe('several nodes starting at once on a fresh database', () => {
             }),
         ),
       );
-      for (const run of runs) expect(run.code, run.output).toBe(0);
-      expect(runs.filter((r) => r.output.includes('An admin API key was created')).length, runs.map((r) => r.output).join('\n---\n')).toBe(1);
+      const outputs = runs.map((r) => r.output).join('\n---\n');
+      for (const run of runs) expect(run.code, outputs).toBe(0);
+      const reports = runs.map((r) => JSON.parse(r.output.trim().split('\n').at(-1)!) as { applied: number; madeKey: boolean });
+      expect(reports.filter((r) => r.madeKey), outputs).toHaveLength(1);
 
       const t = await createTessera({ ...database.config, adminKey: undefined }, { logger: false });
       try {
         await expectMigratedOnce(t);
+        // Each migration was applied by exactly one of the four.
+        expect(reports.reduce((sum, r) => sum + r.applied, 0)).toBe((await migrationRows(t)).length);
         expect((await t.services.apiKeys.list()).filter((k) => k.role === 'admin' && k.revokedAt === null)).toHaveLength(1);
         expect(t.initialAdminKey).toBeUndefined();
       } finally {
         await t.close();
       }
     } finally {
+      fs.rmSync(barrier, { recursive: true, force: true });
       await database.drop();
     }
   }, 90_000);

@@ -273,7 +273,6 @@ describe('races through a listening server', () => {
         ).toContain(`${answer.status} ${answer.body?.error?.code}`);
       }
     }
-    if (app.database.engine === 'postgres') console.log('DEADLOCKS', (await (await import('kysely')).sql`select deadlocks from pg_stat_database where datname = current_database()`.execute(app.tessera.db.read)).rows);
     expect(created).toBeGreaterThan(100);
     for (const memberId of members) expect(await balanceOf(memberId)).toBe(expected.get(memberId));
     let total = 0;

@@ -183,6 +183,20 @@ describe('redemptions', () => {
     expect(await checkLedger(app.tessera.db)).toEqual({ unbalancedTransactions: 0, negativeBalances: 0, mismatchedBalances: 0 });
   });
 
+  it('returns the points once when twenty reversals of one redemption race', async () => {
+    const { poolId, itemId } = await stockedItem(1);
+    const member = await createMember(app, 'r-reverse-race', 300);
+    const { body: receipt } = await redeem(member, itemId);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => app.call('POST', `/v1/redemptions/${receipt.id}/reverse`, { reason: 'race' })),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error.code).toBe('already_reversed');
+    expect(await balance(member)).toBe(300);
+    expect((await app.call('GET', `/v1/pools/${poolId}`)).body).toMatchObject({ issued: 0, voided: 1, available: 0 });
+    expect(await checkLedger(app.tessera.db)).toEqual({ unbalancedTransactions: 0, negativeBalances: 0, mismatchedBalances: 0 });
+  });
+
   it('lists the mall for a member with price, stock and every reason they cannot redeem', async () => {
     const member = await createMember(app, 'r-listing', 150);
     const ok = await stockedItem(2);

@@ -421,3 +421,26 @@ describe('races and retries over HTTP', () => {
     expect(b.body.pointsEarned).toBe(100);
   });
 });
+
+describe('renewal edge cases and the API document', () => {
+  it('lets a subscription lapse when no price covers the member at renewal', async () => {
+    const p = await app.call('POST', '/v1/plans', { code: 'elite-monthly', name: 'Elite monthly', term: 'P1M', prices: [{ minLoyaltyScore: 500, amount: cny(1_000) }] });
+    const m = await memberWithScore('elite', 500);
+    const sub = await subscribe(m, p.body.id);
+    await app.call('POST', `/v1/members/${m}/loyalty/adjustments`, { points: -1, reason: 'slipped' });
+    app.clock.set(Date.parse(sub.currentPeriod.end));
+    const run = await app.tessera.services.subscriptions.runDue();
+    expect(run.ended).toBeGreaterThanOrEqual(1);
+    const lapsed = (await app.call('GET', `/v1/subscriptions/${sub.id}`)).body;
+    expect(lapsed).toMatchObject({ status: 'expired', endedAt: sub.currentPeriod.end });
+    expect(lapsed.periods).toHaveLength(1);
+  });
+
+  it('describes the membership endpoints in the OpenAPI document', async () => {
+    const res = await app.call('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    for (const path of ['/v1/orders', '/v1/orders/{id}/refund', '/v1/plans/{id}/quote', '/v1/subscriptions', '/v1/discounts/check', '/v1/joint-products/{id}/purchase', '/v1/settlements/report', '/v1/members/{id}/loyalty']) {
+      expect(res.body.paths[path], path).toBeDefined();
+    }
+  });
+});

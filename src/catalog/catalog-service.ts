@@ -171,6 +171,7 @@ export class CatalogService {
       const answer = await this.rollouts.eligibility(row.rollout_id, memberId, db);
       if (!answer.eligible) throw businessRule('not_eligible', `The member may not redeem this item yet: ${answer.explanation}`, 'memberId');
     }
+    if (row.per_member_limit === null && row.period_limit === null) return;
     const counts = await this.store.memberCounts(db, memberId, [row.id]);
     const limit = this.limitProblem(row, counts);
     if (limit) throw businessRule('limit_reached', limit.message, 'itemId');

@@ -213,13 +213,10 @@ export class LedgerService {
   ): Promise<LedgerTransaction> {
     const now = this.clock.now();
     if (expiresAt !== null && expiresAt <= now) throw invalid('expiresAt must be in the future', 'expiresAt');
-    const balance = await this.store.changeBalance(tx, memberId, points, now);
-    if (balance === undefined) throw notFound('member', memberId, 'id');
     const id = newId('txn');
     const row = this.row(id, memberId, kind, points, reason, expiresAt, now);
     const entries = entriesFor(memberId, points, programAccount);
-    await this.store.insertTransaction(tx, row, entries);
-    await this.store.insertLot(tx, {
+    const lot = {
       id: newId('lot'),
       member_id: memberId,
       transaction_id: id,
@@ -227,7 +224,9 @@ export class LedgerService {
       remaining: points,
       expires_at: expiresAt,
       created_at: now,
-    });
+    };
+    const balance = await this.store.credit(tx, memberId, points, now, row, entries, lot);
+    if (balance === undefined) throw notFound('member', memberId, 'id');
     return toTransaction(row, entries);
   }
 

@@ -18,8 +18,26 @@ const HOT = {
 };
 const ENTRIES = 'insert into "ledger_entries" ("transaction_id", "line", "account", "member_id", "amount") values ';
 
+/**
+ * PostgreSQL: a credit's four writes as one statement, one round trip instead of four. Every
+ * insert reads from the account update, so for an unknown member nothing at all is written.
+ * The outer statement is an INSERT, so its row count says whether anything was (see db.ts).
+ */
+const PG_CREDIT = `with "account" as (
+  update "point_accounts" set "balance" = "balance" + $1, "updated_at" = $2 where "member_id" = $3 returning "balance"
+), "txn" as (
+  insert into "ledger_transactions" ("id", "member_id", "kind", "points", "reason", "expires_at", "reverses_id", "reversed_by", "created_at")
+  select $4::text, $5::text, $6::text, $7::bigint, $8::text, $9::bigint, $10::text, $11::text, $12::bigint from "account"
+), "entries" as (
+  insert into "ledger_entries" ("transaction_id", "line", "account", "member_id", "amount")
+  select "line".* from "account", (values ($4::text, 1, $13::text, $14::text, $15::bigint), ($4::text, 2, $16::text, $17::text, $18::bigint)) as "line"
+)
+insert into "point_lots" ("id", "member_id", "transaction_id", "points", "remaining", "expires_at", "created_at")
+select $19::text, $20::text, $21::text, $22::bigint, $23::bigint, $24::bigint, $25::bigint from "account"
+returning (select "balance" from "account") as "balance"`;
+
 export class LedgerStore {
-  private readonly hot: Record<keyof typeof HOT, string>;
+  private readonly hot: Record<keyof typeof HOT | 'pgCredit', string>;
   /** The entries insert for n lines (an earn or a spend has two). */
   private readonly entriesSql = new Map<number, string>();
 
@@ -29,7 +47,55 @@ export class LedgerStore {
       debit: sqlFor(engine, HOT.debit),
       transaction: sqlFor(engine, HOT.transaction),
       lot: sqlFor(engine, HOT.lot),
+      pgCredit: sqlFor(engine, PG_CREDIT),
     };
+  }
+
+  /**
+   * A credit's writes: `points` onto the balance, then the transaction with its entries and the
+   * lot. For an unknown member nothing is written and undefined comes back; else the new balance.
+   */
+  async credit(
+    tx: Tx,
+    memberId: string,
+    points: number,
+    now: number,
+    row: LedgerTransactionsTable,
+    entries: Entry[],
+    lot: PointLotsTable,
+  ): Promise<number | undefined> {
+    if (this.engine === 'postgres' && entries.length === 2) {
+      const line = (e: Entry) => [e.account, e.account.startsWith('member:') ? row.member_id : null, e.amount];
+      const rows = await runStatement<{ balance: number }>(tx, this.hot.pgCredit, [
+        points,
+        now,
+        memberId,
+        row.id,
+        row.member_id,
+        row.kind,
+        row.points,
+        row.reason,
+        row.expires_at ?? null,
+        row.reverses_id ?? null,
+        row.reversed_by ?? null,
+        row.created_at,
+        ...line(entries[0]!),
+        ...line(entries[1]!),
+        lot.id,
+        lot.member_id,
+        lot.transaction_id,
+        lot.points,
+        lot.remaining,
+        lot.expires_at ?? null,
+        lot.created_at,
+      ]);
+      return rows[0]?.balance;
+    }
+    const balance = await this.changeBalance(tx, memberId, points, now);
+    if (balance === undefined) return undefined;
+    await this.insertTransaction(tx, row, entries);
+    await this.insertLot(tx, lot);
+    return balance;
   }
 
   async openAccount(tx: Tx, memberId: string, now: number): Promise<void> {

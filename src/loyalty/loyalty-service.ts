@@ -4,10 +4,11 @@ import { invalid, notFound } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Db, Executor, Tx } from '../schema.js';
 import {
+  DAY_MS,
   scoreOf,
   toChange,
   toRules,
-  windowStart,
+  windowDays,
   type LoyaltyRules,
   type LoyaltyScoreChange,
   type LoyaltyStatus,
@@ -109,10 +110,23 @@ export class LoyaltyService {
     return { score, breakdown, computedAt: now };
   }
 
-  /** Stored scores, for showing members; a member never scored shows 0. */
+  /**
+   * Members' scores as of now, for showing them: the stored score while it is current (computed
+   * today, under today's rules), else computed afresh; a member never scored shows 0.
+   */
   async scores(db: Executor, memberIds: string[]): Promise<Map<string, number>> {
     const rows = await this.store.scores(db, memberIds);
-    return new Map([...rows].map(([id, row]) => [id, row.score]));
+    if (rows.size === 0) return new Map();
+    const rulesRow = await this.store.rules(db);
+    const rules = toRules(rulesRow);
+    const now = this.clock.now();
+    const today = Math.floor(now / DAY_MS);
+    const scores = new Map<string, number>();
+    for (const [id, row] of rows) {
+      const current = Math.floor(row.computed_at / DAY_MS) === today && (rulesRow?.updated_at ?? 0) <= row.computed_at;
+      scores.set(id, current ? row.score : (await this.compute(db, id, rules, now)).score);
+    }
+    return scores;
   }
 
   async status(memberId: string): Promise<LoyaltyStatus> {
@@ -175,7 +189,8 @@ export class LoyaltyService {
   }
 
   private async compute(db: Executor, memberId: string, rules: LoyaltyRules, now: number) {
-    const totals = await this.store.windowTotals(db, memberId, windowStart(rules, now), now);
+    const { fromDay, toDay } = windowDays(rules, now);
+    const totals = await this.store.windowTotals(db, memberId, fromDay, toDay);
     return scoreOf(rules, totals, now);
   }
 

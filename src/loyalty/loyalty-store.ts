@@ -27,23 +27,37 @@ export class LoyaltyStore {
       .execute();
   }
 
+  /** Logs the event and adds it to the member's day. */
   async insertEvent(tx: Tx, row: LoyaltyEventsTable): Promise<void> {
     await tx.insertInto('loyalty_events').values(row).execute();
+    const day = Math.floor(row.occurred_at / DAY_MS);
+    await tx
+      .insertInto('loyalty_days')
+      .values({ member_id: row.member_id, day, spend: row.spend_delta, orders: row.orders_delta, adjustments: row.score_delta, active: row.active_day })
+      .onConflict((oc) =>
+        oc.columns(['member_id', 'day']).doUpdateSet((eb) => ({
+          spend: eb('loyalty_days.spend', '+', row.spend_delta),
+          orders: eb('loyalty_days.orders', '+', row.orders_delta),
+          adjustments: eb('loyalty_days.adjustments', '+', row.score_delta),
+          active: row.active_day === 1 ? 1 : eb.ref('loyalty_days.active'),
+        })),
+      )
+      .execute();
   }
 
-  /** Sums of the member's events with from < occurred_at <= to. */
-  async windowTotals(db: Executor, memberId: string, from: number, to: number): Promise<WindowTotals> {
+  /** Sums of the member's days with fromDay < day <= toDay. */
+  async windowTotals(db: Executor, memberId: string, fromDay: number, toDay: number): Promise<WindowTotals> {
     const row = await db
-      .selectFrom('loyalty_events')
+      .selectFrom('loyalty_days')
       .select([
-        sql<number>`coalesce(sum(spend_delta), 0)`.as('net_spend'),
-        sql<number>`coalesce(sum(orders_delta), 0)`.as('orders'),
-        sql<number>`coalesce(sum(score_delta), 0)`.as('adjustments'),
-        sql<number>`count(distinct case when active_day = 1 then occurred_at / ${sql.lit(DAY_MS)} end)`.as('active_days'),
+        sql<number>`coalesce(sum(spend), 0)`.as('net_spend'),
+        sql<number>`coalesce(sum(orders), 0)`.as('orders'),
+        sql<number>`coalesce(sum(adjustments), 0)`.as('adjustments'),
+        sql<number>`coalesce(sum(active), 0)`.as('active_days'),
       ])
       .where('member_id', '=', memberId)
-      .where('occurred_at', '>', from)
-      .where('occurred_at', '<=', to)
+      .where('day', '>', fromDay)
+      .where('day', '<=', toDay)
       .executeTakeFirstOrThrow();
     return {
       netSpend: Number(row.net_spend),
@@ -55,13 +69,15 @@ export class LoyaltyStore {
 
   /** The member's stored score, holding its row until commit (created at 0 when missing). */
   async lockScore(tx: Tx, memberId: string, now: number): Promise<LoyaltyScoresTable> {
+    const select = () => sql<LoyaltyScoresTable>`select * from loyalty_scores where member_id = ${memberId}${forUpdate(this.engine)}`.execute(tx);
+    const found = (await select()).rows[0];
+    if (found) return found;
     await tx
       .insertInto('loyalty_scores')
       .values({ member_id: memberId, score: 0, breakdown: '{}', computed_at: now })
       .onConflict((oc) => oc.column('member_id').doNothing())
       .execute();
-    const result = await sql<LoyaltyScoresTable>`select * from loyalty_scores where member_id = ${memberId}${forUpdate(this.engine)}`.execute(tx);
-    return result.rows[0]!;
+    return (await select()).rows[0]!;
   }
 
   async saveScore(tx: Tx, row: LoyaltyScoresTable): Promise<void> {

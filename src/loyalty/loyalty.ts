@@ -75,8 +75,17 @@ export function toRules(row: LoyaltyRulesTable | undefined): LoyaltyRules {
   };
 }
 
+/**
+ * The window is the last `windowDays` whole UTC days, today included: it moves a day at a time,
+ * so a score is the same all day and a periodic recompute catches every change.
+ */
+export function windowDays(rules: LoyaltyRules, now: number): { fromDay: number; toDay: number } {
+  const toDay = Math.floor(now / DAY_MS);
+  return { fromDay: toDay - rules.windowDays, toDay };
+}
+
 export function windowStart(rules: LoyaltyRules, now: number): number {
-  return now - rules.windowDays * DAY_MS;
+  return (windowDays(rules, now).fromDay + 1) * DAY_MS;
 }
 
 /** The score and how it was made: a pure function of the rules and the window's totals. */
@@ -98,7 +107,7 @@ export function scoreOf(rules: LoyaltyRules, totals: WindowTotals, now: number):
       orderCount: Math.max(0, totals.orders),
       activeDays: totals.activeDays,
       windowStart: new Date(windowStart(rules, now)).toISOString(),
-      windowEnd: new Date(now).toISOString(),
+      windowEnd: new Date((windowDays(rules, now).toDay + 1) * DAY_MS).toISOString(),
     },
   };
 }

@@ -3,12 +3,14 @@ import type { Engine } from '../platform/db.js';
 import * as core from './2026-11-24-0001-core.js';
 import * as procurement from './2026-11-24-0002-procurement.js';
 import * as memberships from './2026-11-24-0003-memberships.js';
+import * as loyaltyDays from './2026-11-24-0004-loyalty-days.js';
 
 /** Ordered by name; a new change is a new file added here, never an edit of a shipped one. */
 const migrations: Record<string, Migration> = {
   '2026-11-24-0001-core': core,
   '2026-11-24-0002-procurement': procurement,
   '2026-11-24-0003-memberships': memberships,
+  '2026-11-24-0004-loyalty-days': loyaltyDays,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -131,6 +131,10 @@ export class OrderService {
 
   // ---- orders ----
 
+  /**
+   * Places an order. Every refusal (an AppError) comes before the first write, so a refused order
+   * leaves nothing behind even inside a larger transaction; the bulk import relies on this.
+   */
   async create(tx: Tx, input: CreateOrderInput): Promise<Order> {
     const now = this.clock.now();
     const paidAt = input.paidAt ?? now;
@@ -214,7 +218,7 @@ export class OrderService {
       created_at: now,
     });
     if (debt > 0) {
-      await this.store.lockDebt(tx, order.member_id, now);
+      await this.store.openDebt(tx, order.member_id, now);
       await this.store.changeDebt(tx, {
         id: newId('pdb'),
         member_id: order.member_id,
@@ -291,7 +295,7 @@ export class OrderService {
    */
   async settleDebt(tx: Tx, memberId: string, creditedPoints: number, orderId: string | null = null): Promise<number> {
     const now = this.clock.now();
-    const owed = await this.store.lockDebt(tx, memberId, now);
+    const owed = await this.store.lockDebt(tx, memberId);
     const settle = Math.min(owed, creditedPoints);
     if (settle === 0) return 0;
     const settled = await this.ledger.adjust(tx, memberId, { points: -settle, reason: 'points debt settled from new earnings' });

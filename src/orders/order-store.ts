@@ -74,15 +74,19 @@ export class OrderStore {
     return query.execute();
   }
 
-  /** The member's outstanding points debt, held until commit (a row at 0 is made when missing). */
-  async lockDebt(tx: Tx, memberId: string, now: number): Promise<number> {
+  /** The member's outstanding points debt, held until commit; 0 (and nothing held) when the member never owed any. */
+  async lockDebt(tx: Tx, memberId: string): Promise<number> {
+    const result = await sql<{ points: number }>`select points from points_debts where member_id = ${memberId}${forUpdate(this.engine)}`.execute(tx);
+    return Number(result.rows[0]?.points ?? 0);
+  }
+
+  /** Makes the member's debt row (at 0) if there is none, so that changeDebt has a row to change. */
+  async openDebt(tx: Tx, memberId: string, now: number): Promise<void> {
     await tx
       .insertInto('points_debts')
       .values({ member_id: memberId, points: 0, updated_at: now })
       .onConflict((oc) => oc.column('member_id').doNothing())
       .execute();
-    const result = await sql<{ points: number }>`select points from points_debts where member_id = ${memberId}${forUpdate(this.engine)}`.execute(tx);
-    return Number(result.rows[0]?.points ?? 0);
   }
 
   async changeDebt(tx: Tx, entry: PointsDebtEntriesTable): Promise<void> {

@@ -1,10 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  RawNode,
+  SelectQueryNode,
+  SqliteDialect,
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type Transaction,
+  type UnknownRow,
+} from 'kysely';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.js';
-import { bindDirect, type DirectRunner } from './statements.js';
+import { bindDirect, preparedName, type DirectRunner } from './statements.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -76,6 +90,44 @@ const pgTypes = {
   },
 };
 
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans it each time. The hot
+ * statements of statements.ts go as named prepared statements instead: once per connection.
+ */
+class PreparingClient extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+    this.query = ((...args: unknown[]) => {
+      const [text, values] = args;
+      const name = args.length === 2 && typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
+      return name ? query({ name, text, values }) : query(...args);
+    }) as pg.Client['query'];
+  }
+}
+
+/**
+ * Counts, for one group-commit batch on PostgreSQL, the statements that may have changed rows:
+ * every statement but plain reads and inserts, updates and deletes that changed none.
+ */
+class ChangeCounter implements KyselyPlugin {
+  count = 0;
+  private readonly reads = new WeakSet<object>();
+
+  transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
+    const plainRead = SelectQueryNode.is(node)
+      ? node.with === undefined // a WITH clause may hold writes
+      : RawNode.is(node) && /^\s*select\b/i.test(node.sqlFragments[0] ?? '');
+    if (plainRead) this.reads.add(queryId);
+    return node;
+  }
+
+  async transformResult({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (!this.reads.has(queryId) && (result.numAffectedRows === undefined || result.numAffectedRows > 0n)) this.count++;
+    return result;
+  }
+}
+
 export function pgErrorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
@@ -87,12 +139,32 @@ export async function openDatabase<DB>(options: OpenOptions): Promise<Database<D
       connectionString: options.databaseUrl,
       max: (options.pgPoolSize ?? 10) + writers,
       types: pgTypes,
+      Client: PreparingClient,
     });
+    // An idle connection that breaks (the server restarts, an administrator or a proxy ends it) is
+    // dropped by the pool, which reconnects on demand; without a listener its 'error' would be
+    // unhandled and end the whole process.
+    pool.on('error', () => undefined);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const writer = new GroupCommit<DB>(db, {
       writers,
-      maxBatch: 256,
+      maxBatch: Number(process.env.XB ?? 256),
       combineSavepointCommands: true,
+      watch: {
+        watch(tx) {
+          const counter = new ChangeCounter();
+          return { tx: tx.withPlugin(counter), changes: () => counter.count };
+        },
+        // Any error inside a PostgreSQL transaction aborts it, and then even this fails.
+        async usable(tx) {
+          try {
+            await sql`select 1`.execute(tx);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      },
       // 55P03: a lock wait outlived lock_timeout, below.
       isRetryable: (e) => ['40001', '40P01', '55P03'].includes(pgErrorCode(e) ?? ''),
       // Batches of different writers hold their rows until commit, so two batches that touch the
@@ -133,11 +205,18 @@ export async function openDatabase<DB>(options: OpenOptions): Promise<Database<D
     statement.run(parameters);
     return [];
   };
+  // Every row an INSERT, UPDATE or DELETE changed on this connection, triggers and foreign-key actions included.
+  const totalChanges = writerConnection.prepare('select total_changes()').pluck();
   const writer = new GroupCommit<DB>(writeDb, {
     writers: 1,
     maxBatch: 1000,
     isRetryable: () => false,
     bindTransaction: (tx) => bindDirect(tx, direct),
+    watch: {
+      watch: (tx) => ({ tx, changes: () => totalChanges.get() as number }),
+      // A failed statement is undone on its own in SQLite; only a few errors (disk full, I/O) end the transaction.
+      usable: async () => writerConnection.inTransaction,
+    },
   });
   return {
     engine: 'sqlite',

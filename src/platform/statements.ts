@@ -22,11 +22,23 @@ export function bindDirect(tx: object, run: DirectRunner): () => void {
   return () => bound.delete(tx);
 }
 
-/** The statement's text for the engine: written with `?` placeholders, numbered `$1…` for PostgreSQL. */
+const preparedNames = new Map<string, string>();
+
+/**
+ * The statement's text for the engine: written with `?` placeholders, numbered `$1…` for
+ * PostgreSQL, where it also gets a name to be prepared under (see preparedName).
+ */
 export function sqlFor(engine: Engine, text: string): string {
   if (engine !== 'postgres') return text;
   let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
+  const numbered = text.replace(/\?/g, () => `$${++n}`);
+  if (!preparedNames.has(numbered)) preparedNames.set(numbered, `tessera_${preparedNames.size + 1}`);
+  return numbered;
+}
+
+/** PostgreSQL: the name under which a connection prepares this statement once, to skip parsing and planning it on every call. */
+export function preparedName(text: string): string | undefined {
+  return preparedNames.get(text);
 }
 
 /** Runs a statement written by sqlFor on `executor` (a transaction or a connection); answers its rows. */

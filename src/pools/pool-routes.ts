@@ -58,7 +58,7 @@ export function poolRoutes(app: HttpServer, pools: PoolService, effect: Effect):
   });
 
   app.get('/v1/pools/:id/codes/:codeId/reveals', { schema: revealsSchema }, async (request) => ({
-    data: await pools.reveals(request.params.codeId),
+    data: await pools.reveals(request.params.id, request.params.codeId),
   }));
 
   app.get('/v1/pools/:id/cost-report', { schema: costReportSchema }, (request) => pools.costReport(request.params.id));

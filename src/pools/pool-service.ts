@@ -260,7 +260,9 @@ export class PoolService {
     return { codeId, code: this.vault.open(row.code_cipher) };
   }
 
-  async reveals(codeId: string) {
+  async reveals(poolId: string, codeId: string) {
+    const code = await this.store.findCode(this.db.read, codeId);
+    if (!code || code.pool_id !== poolId) throw notFound('code', codeId, 'codeId');
     const rows = await this.store.revealsOf(this.db.read, codeId);
     return rows.map((r) => ({ id: r.id, codeId: r.code_id, actor: r.actor, reason: r.reason, createdAt: new Date(r.created_at).toISOString() }));
   }

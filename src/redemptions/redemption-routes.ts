@@ -13,11 +13,9 @@ export function redemptionRoutes(app: HttpServer, redemptions: RedemptionService
   // Answers with a clear code are kept (for replay) with the code sealed, and opened only as they leave.
   const openCode = async (_request: FastifyRequest, _reply: unknown, payload: unknown) => redemptions.openAnswer(payload);
 
-  app.post('/v1/redemptions', { schema: redeemSchema, preSerialization: openCode }, async (request, reply) => {
-    // Without a key there is no earlier answer to replay, so a sure refusal can be given from a read.
-    if (request.headers['idempotency-key'] === undefined) await redemptions.refuseEarly(request.body);
-    return effect(request, reply, 201, async (tx) => redemptions.sealAnswer(await redemptions.redeem(tx, request.body)));
-  });
+  app.post('/v1/redemptions', { schema: redeemSchema, preSerialization: openCode }, (request, reply) =>
+    effect(request, reply, 201, async (tx) => redemptions.sealAnswer(await redemptions.redeem(tx, request.body))),
+  );
 
   app.get('/v1/redemptions/:id', { schema: getRedemptionSchema }, (request) => redemptions.get(request.params.id));
 

@@ -3,7 +3,7 @@ import type { LoyaltyService } from '../loyalty/index.js';
 import type { MemberService } from '../members/index.js';
 import { addTerm, describeRule, type PlanService, type PlanSnapshot } from '../plans/index.js';
 import type { Clock } from '../platform/clock.js';
-import { businessRule, conflict, notFound } from '../platform/errors.js';
+import { AppError, businessRule, conflict, notFound } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Db, Executor, SubscriptionPeriodsTable, SubscriptionsTable, Tx } from '../schema.js';
 import type { PaymentGateway } from './payments.js';
@@ -218,8 +218,16 @@ export class SubscriptionService {
       return 'skipped';
     }
     const bundle = sub.joint_product_id && this.bundles ? await this.bundles.renewalTerms(tx, sub.joint_product_id) : undefined;
-    await this.loyalty.refresh(tx, sub.member_id, 'renewal quote');
-    const priced = await this.price(tx, sub.member_id, snapshot, bundle);
+    let priced: PricedTerm;
+    try {
+      priced = await this.price(tx, sub.member_id, snapshot, bundle);
+    } catch (error) {
+      // The plan no longer has a price for this member (no default, score below every rule): the subscription lapses.
+      if (!(error instanceof AppError && error.code === 'not_eligible')) throw error;
+      await this.store.update(tx, id, { period_index: sub.period_index, current_period_start: sub.current_period_start, current_period_end: expectedEnd, status: 'expired', ended_at: expectedEnd, updated_at: now });
+      await this.benefits.revokeUnfulfilled(tx, id, 'no price applies at renewal');
+      return 'ended';
+    }
     const period = await this.openPeriod(tx, sub, index, start, end, 'paid', priced);
     const paid = period.status === 'paid';
     await this.store.update(tx, id, {
