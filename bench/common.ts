@@ -45,7 +45,7 @@ export async function freshStore(engine: BenchEngine, label: string): Promise<Fr
     adminKey: ADMIN_KEY,
     demo: false,
     logLevel: 'warn',
-    pgWriters: 4,
+    pgWriters: Number(process.env.BENCH_PG_WRITERS ?? 4),
   };
   if (engine === 'sqlite') {
     return {

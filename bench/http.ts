@@ -47,7 +47,8 @@ function nextMessage<T>(child: ChildProcess, pick: (m: unknown) => T | undefined
 
 export async function startServer(mode: 'bare' | 'tessera', config?: Config): Promise<BenchServer> {
   const child = fork(serverScript, config ? [mode, JSON.stringify(config)] : [mode], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_SERVER_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await nextMessage(child, (m) =>

@@ -40,6 +40,8 @@ describe('loyalty score', () => {
 
     // 70 days on, the oldest order has left the window; the periodic recompute notices.
     app.clock.advance(70 * DAY);
+    // The member shows the score of today at once, before any job ran.
+    expect((await app.call('GET', `/v1/members/${m}`)).body.loyaltyScore).toBe(760 - 503);
     const result = await app.tessera.services.loyalty.recomputeAll();
     expect(result.changed).toBeGreaterThanOrEqual(1);
     expect((await app.call('GET', `/v1/members/${m}`)).body.loyaltyScore).toBe(760 - 503);

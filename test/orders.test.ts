@@ -180,3 +180,18 @@ describe('bad input to orders', () => {
     expect((await app.call('GET', '/v1/earning-rules')).body.data).toHaveLength(2);
   });
 });
+
+describe('orders under concurrency', () => {
+  it('takes 40 simultaneous orders of one member, each earning once', async () => {
+    const m = await createMember(app, 'busy-shopper');
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => app.call('POST', '/v1/orders', { memberId: m, externalId: `busy-${i}`, amount: cny(1_000 + i * 100) })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const expected = results.reduce((sum, r) => sum + (r.body.pointsEarned as number), 0);
+    expect(await balance(m)).toBe(expected);
+    const stats = (await app.call('GET', `/v1/members/${m}/spend`)).body.data[0];
+    expect(stats.orderCount).toBe(40);
+    expect((await app.call('GET', `/v1/members/${m}`)).body.loyaltyScore).toBe(Math.floor(stats.grossAmount / 100));
+  });
+});

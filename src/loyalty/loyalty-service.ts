@@ -171,10 +171,10 @@ export class LoyaltyService {
       const ids = await this.store.scoredMembers(this.db.read, after, options.batch ?? 500);
       if (ids.length === 0) break;
       after = ids.at(-1)!;
-      const before = await this.scores(this.db.read, ids);
+      const before = await this.store.scores(this.db.read, ids);
       const results = await Promise.all(ids.map((id) => this.db.write((tx) => this.refresh(tx, id, 'window moved'))));
       results.forEach((score, i) => {
-        if (score !== before.get(ids[i]!)) changed++;
+        if (score !== before.get(ids[i]!)?.score) changed++;
       });
       members += ids.length;
     }
