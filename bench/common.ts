@@ -25,6 +25,8 @@ export interface FreshStore {
   config: Config;
   /** The SQLite file (sqlite) or the connection string of the new database (postgres). */
   location: string;
+  /** PostgreSQL: CPU time its server processes have used so far (ms); 0 on SQLite, where the database runs inside Node. */
+  databaseCpuMs(): Promise<number>;
   drop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function freshStore(engine: BenchEngine, label: string): Promise<Fr
     return {
       config,
       location: path.join(dataDir, 'tessera.db'),
+      databaseCpuMs: async () => 0,
       drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
     };
   }
@@ -61,10 +64,20 @@ export async function freshStore(engine: BenchEngine, label: string): Promise<Fr
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = withDatabase(root, name);
+  let monitor: pg.Client | undefined;
   return {
     config: { ...config, databaseUrl: url },
     location: url,
+    async databaseCpuMs() {
+      if (!monitor) {
+        monitor = new pg.Client({ connectionString: root });
+        await monitor.connect();
+      }
+      const { rows } = await monitor.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
+      return rows.reduce((sum, { pid }) => sum + processCpuMs(pid), 0);
+    },
     async drop() {
+      await monitor?.end();
       const client = new pg.Client({ connectionString: root });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
@@ -83,6 +96,22 @@ export async function seedMembers(tessera: Tessera, count = MEMBERS): Promise<st
     ),
   );
   return members.map((m) => m.id);
+}
+
+/** CPU time (user + system) a process on this machine has used, from /proc; 0 if it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) this process has used, in ms. */
+export function ownCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 export const fmt = (n: number, digits = 0) =>

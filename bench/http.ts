@@ -16,6 +16,8 @@ export interface HttpResult {
   acknowledged: number;
   /** Ledger transactions in the database after the run (Tessera only): at least `acknowledged`. */
   stored?: number;
+  /** CPU per answered request (µs): the server process, and PostgreSQL's processes for its database. */
+  cpu: { server: number; database: number };
 }
 
 /** A server in a child process (bench/server.ts), so the load generator does not share its event loop. */
@@ -24,6 +26,8 @@ export interface BenchServer {
   members: string[];
   /** How many ledger transactions its database holds. */
   count(): Promise<number>;
+  /** CPU time the server process has used so far (ms). */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +69,13 @@ export async function startServer(mode: 'bare' | 'tessera', config?: Config): Pr
       child.send('count');
       return answer;
     },
+    async cpuMs() {
+      const answer = nextMessage(child, (m) =>
+        typeof m === 'object' && m !== null && 'cpu' in m ? (m as { cpu: number }).cpu : undefined,
+      );
+      child.send('cpu');
+      return answer;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -99,12 +110,18 @@ export async function load(server: BenchServer, seconds: number): Promise<autoca
 type Aggregate = (results: autocannon.Result[], opts: { url: string; connections: number }) => autocannon.Result;
 
 /** The rounds of one server taken together: throughput over their summed duration, latency from their merged histograms. */
-export function combine(rounds: autocannon.Result[], warmup: autocannon.Result[], stored?: number): HttpResult {
+export function combine(
+  rounds: autocannon.Result[],
+  warmup: autocannon.Result[],
+  cpuMs: { server: number; database: number },
+  stored?: number,
+): HttpResult {
   const aggregate = (autocannon as unknown as { aggregateResult: Aggregate }).aggregateResult;
   const merged = aggregate(rounds, { url: 'http://127.0.0.1', connections: CONNECTIONS });
   const ok = rounds.reduce((sum, r) => sum + r['2xx'], 0);
   const seconds = rounds.reduce((sum, r) => sum + r.duration, 0);
   const failed = rounds.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
   const acknowledged = ok + warmup.reduce((sum, r) => sum + r['2xx'], 0);
-  return { perSecond: ok / seconds, ok, failed, p50: merged.latency.p50, p99: merged.latency.p99, acknowledged, stored };
+  const cpu = { server: (cpuMs.server * 1000) / ok, database: (cpuMs.database * 1000) / ok };
+  return { perSecond: ok / seconds, ok, failed, p50: merged.latency.p50, p99: merged.latency.p99, acknowledged, stored, cpu };
 }

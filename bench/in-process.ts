@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createTessera } from '../src/main.js';
-import { openSqliteConnection } from '../src/platform/db.js';
+import { PG_CREDIT } from '../src/ledger/ledger-store.js';
+import { openSqliteWriter } from '../src/platform/db.js';
 import { newId } from '../src/platform/ids.js';
 import { EARN, freshStore, MEMBERS, seedMembers, type BenchEngine, type FreshStore } from './common.js';
 
@@ -8,6 +9,8 @@ import { EARN, freshStore, MEMBERS, seedMembers, type BenchEngine, type FreshSto
 export interface Runner {
   /** Earns completed and the seconds they took. */
   run(ms: number): Promise<{ count: number; seconds: number }>;
+  /** CPU time the database's server processes have used so far (PostgreSQL; 0 on SQLite, which runs inside Node). */
+  databaseCpuMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function serviceRunner(engine: BenchEngine): Promise<ServiceRunner>
   };
   return {
     run: (ms) => loadFor(members.length, ms, step),
+    databaseCpuMs: () => store.databaseCpuMs(),
     averageBatch: () => jobs / Math.max(1, batches),
     async close() {
       await tessera.close();
@@ -106,7 +110,9 @@ function earnParams(memberId: string) {
  */
 export async function rawSqliteRunner(batch: () => number): Promise<Runner> {
   const { store, members } = await preparedStore('sqlite');
-  const db = openSqliteConnection(store.location);
+  // Opened as Tessera opens its writer: WAL, synchronous=FULL, the same pragmas, checkpoints in a background thread.
+  const writer = openSqliteWriter(store.location);
+  const db = writer.connection;
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
   const balance = db.prepare(Q.balance);
@@ -136,18 +142,29 @@ export async function rawSqliteRunner(batch: () => number): Promise<Runner> {
       }
       return { count, seconds: (performance.now() - start) / 1000 };
     },
+    databaseCpuMs: () => store.databaseCpuMs(),
     async close() {
-      db.close();
+      await writer.close();
       await store.drop();
     },
   };
 }
 
+/** An earn as the one statement Tessera sends on PostgreSQL (LedgerStore.credit). */
+function oneStatementParams(memberId: string) {
+  const p = earnParams(memberId);
+  const [id, , kind, points, reason, expiresAt, reversesId, reversedBy, now] = p.transaction;
+  const [lotId] = p.lot;
+  return [points, now, memberId, id, memberId, kind, points, reason, expiresAt, reversesId, reversedBy, now,
+    ...p.entries.slice(2, 5), ...p.entries.slice(7, 10), lotId, memberId, id, points, points, null, now];
+}
+
 /**
  * The same writes in raw pg: as many connections as the group commit has writers, named
- * prepared statements, each connection committing `batch` earns per transaction for members of its own.
+ * prepared statements, each connection committing `batch` earns per transaction for members of
+ * its own; each earn either as the four plain statements or as the one statement Tessera sends.
  */
-export async function rawPgRunner(batch: () => number, writers: number): Promise<Runner> {
+export async function rawPgRunner(batch: () => number, writers: number, shape: 'four statements' | 'one statement'): Promise<Runner> {
   const { store, members } = await preparedStore('postgres');
   const clients = Array.from({ length: writers }, () => new pg.Client({ connectionString: store.location }));
   await Promise.all(clients.map((c) => c.connect()));
@@ -156,6 +173,7 @@ export async function rawPgRunner(batch: () => number, writers: number): Promise
     transaction: { name: 'bench_transaction', text: numbered(Q.transaction) },
     entries: { name: 'bench_entries', text: numbered(Q.entries) },
     lot: { name: 'bench_lot', text: numbered(Q.lot) },
+    one: { name: 'bench_one', text: PG_CREDIT },
   };
   const owned = clients.map((_, w) => members.filter((_, i) => i % writers === w));
   const next = clients.map(() => 0);
@@ -171,7 +189,13 @@ export async function rawPgRunner(batch: () => number, writers: number): Promise
           while (performance.now() < deadline) {
             await client.query('begin');
             for (let i = 0; i < size; i++) {
-              const p = earnParams(mine[next[w]!++ % mine.length]!);
+              const member = mine[next[w]!++ % mine.length]!;
+              if (shape === 'one statement') {
+                const earned = await client.query({ ...statements.one, values: oneStatementParams(member) });
+                if (earned.rowCount !== 1) throw new Error('no account');
+                continue;
+              }
+              const p = earnParams(member);
               const updated = await client.query({ ...statements.balance, values: p.balance });
               if (updated.rowCount !== 1) throw new Error('no account');
               await client.query({ ...statements.transaction, values: p.transaction });
@@ -185,6 +209,7 @@ export async function rawPgRunner(batch: () => number, writers: number): Promise
       );
       return { count, seconds: (performance.now() - start) / 1000 };
     },
+    databaseCpuMs: () => store.databaseCpuMs(),
     async close() {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
       await store.drop();

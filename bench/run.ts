@@ -1,77 +1,115 @@
 /**
  * `npm run bench`: the write path beside its baselines, measured in the same run on the same machine.
- * SQLite always; PostgreSQL too when DATABASE_URL is set (a new database is made from it and dropped).
+ * SQLite always; PostgreSQL too when DATABASE_URL is set (new databases are made from it and dropped).
  * Progress goes to stderr, the tables to stdout.
+ *
+ * The machine is shared (2 cores), so its speed drifts: each figure and its baseline run in
+ * alternating rounds after a warm-up, each figure is the sum of its rounds, and CPU time per
+ * earn is printed too, which drifts much less than throughput does.
  */
 import os from 'node:os';
 import type autocannon from 'autocannon';
-import { fmt, freshStore, progress, type BenchEngine } from './common.js';
+import { fmt, freshStore, ownCpuMs, progress, type BenchEngine } from './common.js';
 import { combine, CONNECTIONS, load, startServer, type HttpResult } from './http.js';
 import { rawPgRunner, rawSqliteRunner, serviceRunner, type Runner } from './in-process.js';
 
-/**
- * The machine is shared, so its speed drifts: each figure and its baseline run in alternating
- * rounds after a warm-up, and each figure is the sum of its rounds.
- */
 const IN_PROCESS = { warmupMs: 1000, rounds: 4, roundMs: 1250 };
 const HTTP = { warmupSeconds: 2, rounds: 3, roundSeconds: 2.5 };
 const PG_WRITERS = 4;
 
 const TARGET = { inProcess: 0.7, http: 0.5 };
 
-interface InProcessResult {
+interface Measured {
   perSecond: number;
   earns: number;
   seconds: number;
+  /** CPU per earn (µs): this Node process, and PostgreSQL's processes for the database. */
+  cpu: { node: number; database: number };
+}
+
+interface Baseline extends Measured {
+  label: string;
+  /** Whether the target is judged against it (the other is shown for reference). */
+  judged: boolean;
 }
 
 interface EngineReport {
   engine: BenchEngine;
-  service: InProcessResult;
-  raw: InProcessResult;
-  /** Earns per group commit in the service; the raw baseline commits as many at a time. */
+  service?: Measured;
+  baselines: Baseline[];
+  /** Earns per group commit in the service; the raw baselines commit as many at a time. */
   batch: number;
-  http: HttpResult;
-  bare: HttpResult;
+  http?: HttpResult;
+  bare?: HttpResult;
 }
 
 /** BENCH_ONLY=in-process or BENCH_ONLY=http runs half of it (while working on one). */
 const only = process.env.BENCH_ONLY;
-const none: HttpResult = { perSecond: NaN, ok: 0, failed: 0, p50: NaN, p99: NaN, acknowledged: 0, stored: 0 };
-const noneInProcess: InProcessResult = { perSecond: NaN, earns: 0, seconds: 0 };
 
 async function benchEngine(engine: BenchEngine): Promise<EngineReport> {
-  const inProcess = only === 'http' ? { service: noneInProcess, raw: noneInProcess, batch: NaN } : await benchInProcess(engine);
-  const http = only === 'in-process' ? { http: none, bare: none } : await benchHttp(engine);
-  return { engine, ...inProcess, ...http };
+  const report: EngineReport = { engine, baselines: [], batch: NaN };
+  if (only !== 'http') Object.assign(report, await benchInProcess(engine));
+  if (only !== 'in-process') Object.assign(report, await benchHttp(engine));
+  return report;
 }
 
-async function benchInProcess(engine: BenchEngine): Promise<{ service: InProcessResult; raw: InProcessResult; batch: number }> {
+class Tally {
+  earns = 0;
+  seconds = 0;
+  nodeMs = 0;
+  databaseMs = 0;
+
+  /** One round of `runner`, with the CPU it took here and in the database. */
+  async round(runner: Runner, ms: number): Promise<number> {
+    const node0 = ownCpuMs();
+    const db0 = await runner.databaseCpuMs();
+    const { count, seconds } = await runner.run(ms);
+    this.nodeMs += ownCpuMs() - node0;
+    this.databaseMs += (await runner.databaseCpuMs()) - db0;
+    this.earns += count;
+    this.seconds += seconds;
+    return count / seconds;
+  }
+
+  result(): Measured {
+    return {
+      perSecond: this.earns / this.seconds,
+      earns: this.earns,
+      seconds: this.seconds,
+      cpu: { node: (this.nodeMs * 1000) / this.earns, database: (this.databaseMs * 1000) / this.earns },
+    };
+  }
+}
+
+async function benchInProcess(engine: BenchEngine): Promise<Pick<EngineReport, 'service' | 'baselines' | 'batch'>> {
   progress(`${engine}: in-process: setting up the service (1,000 members, one concurrent caller each)`);
   const service = await serviceRunner(engine);
-  let raw: Runner | undefined;
+  const raws: Array<{ label: string; judged: boolean; runner: Runner; tally: Tally }> = [];
   try {
     await service.run(IN_PROCESS.warmupMs);
     const batch = () => Math.max(1, Math.round(service.averageBatch()));
     progress(`${engine}: in-process: setting up raw SQL (a commit every ${batch()} earns, as the group commit did)`);
-    raw = engine === 'sqlite' ? await rawSqliteRunner(batch) : await rawPgRunner(batch, PG_WRITERS);
-    await raw.run(IN_PROCESS.warmupMs);
-    const totals = { service: { earns: 0, seconds: 0 }, raw: { earns: 0, seconds: 0 } };
-    for (let round = 1; round <= IN_PROCESS.rounds; round++) {
-      const s = await service.run(IN_PROCESS.roundMs);
-      const r = await raw.run(IN_PROCESS.roundMs);
-      totals.service.earns += s.count;
-      totals.service.seconds += s.seconds;
-      totals.raw.earns += r.count;
-      totals.raw.seconds += r.seconds;
-      progress(
-        `${engine}: in-process round ${round}/${IN_PROCESS.rounds}: service ${fmt(s.count / s.seconds)} earns/s, raw SQL ${fmt(r.count / r.seconds)} earns/s`,
-      );
+    if (engine === 'sqlite') {
+      raws.push({ label: `raw better-sqlite3, WAL + FULL, commit every ${batch()}`, judged: true, runner: await rawSqliteRunner(batch), tally: new Tally() });
+    } else {
+      const label = (what: string) => `raw pg, ${what}, ${PG_WRITERS} connections, commit every ${batch()}`;
+      raws.push({ label: label('4 statements'), judged: true, runner: await rawPgRunner(batch, PG_WRITERS, 'four statements'), tally: new Tally() });
+      raws.push({ label: label('our 1 statement'), judged: false, runner: await rawPgRunner(batch, PG_WRITERS, 'one statement'), tally: new Tally() });
     }
-    const result = (t: { earns: number; seconds: number }) => ({ perSecond: t.earns / t.seconds, ...t });
-    return { service: result(totals.service), raw: result(totals.raw), batch: service.averageBatch() };
+    for (const raw of raws) await raw.runner.run(IN_PROCESS.warmupMs);
+    const ours = new Tally();
+    for (let round = 1; round <= IN_PROCESS.rounds; round++) {
+      const figures = [`service ${fmt(await ours.round(service, IN_PROCESS.roundMs))}`];
+      for (const raw of raws) figures.push(`${raw.label.split(',').slice(0, 2).join(',')} ${fmt(await raw.tally.round(raw.runner, IN_PROCESS.roundMs))}`);
+      progress(`${engine}: in-process round ${round}/${IN_PROCESS.rounds}, earns/s: ${figures.join('; ')}`);
+    }
+    return {
+      service: ours.result(),
+      baselines: raws.map((raw) => ({ label: raw.label, judged: raw.judged, ...raw.tally.result() })),
+      batch: service.averageBatch(),
+    };
   } finally {
-    await raw?.close();
+    for (const raw of raws) await raw.runner.close();
     await service.close();
   }
 }
@@ -84,12 +122,18 @@ async function benchHttp(engine: BenchEngine): Promise<{ http: HttpResult; bare:
   try {
     const warm = { ours: [] as autocannon.Result[], bare: [] as autocannon.Result[] };
     const rounds = { ours: [] as autocannon.Result[], bare: [] as autocannon.Result[] };
+    const cpu = { ours: { server: 0, database: 0 }, bare: { server: 0, database: 0 } };
     progress(`${engine}: HTTP: warming both up (${HTTP.warmupSeconds}s each)`);
     warm.bare.push(await load(bare, HTTP.warmupSeconds));
     warm.ours.push(await load(ours, HTTP.warmupSeconds));
     for (let round = 1; round <= HTTP.rounds; round++) {
+      const bare0 = await bare.cpuMs();
       const b = await load(bare, HTTP.roundSeconds);
+      cpu.bare.server += (await bare.cpuMs()) - bare0;
+      const [ours0, db0] = [await ours.cpuMs(), await store.databaseCpuMs()];
       const o = await load(ours, HTTP.roundSeconds);
+      cpu.ours.server += (await ours.cpuMs()) - ours0;
+      cpu.ours.database += (await store.databaseCpuMs()) - db0;
       rounds.bare.push(b);
       rounds.ours.push(o);
       progress(
@@ -98,7 +142,7 @@ async function benchHttp(engine: BenchEngine): Promise<{ http: HttpResult; bare:
       );
     }
     const stored = await ours.count();
-    return { http: combine(rounds.ours, warm.ours, stored), bare: combine(rounds.bare, warm.bare) };
+    return { http: combine(rounds.ours, warm.ours, cpu.ours, stored), bare: combine(rounds.bare, warm.bare, cpu.bare) };
   } finally {
     await ours.stop();
     await bare.stop();
@@ -113,58 +157,91 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+const ratioCells = (ratio: number, target: number, judged = true) => [
+  `${ratio.toFixed(2)}×`,
+  judged ? `≥ ${target.toFixed(2)}×` : '(reference)',
+  judged ? (ratio >= target ? 'yes' : 'NO') : '',
+];
+
+/** CPU per earn, Node + database, in µs. */
+const cpuCell = (node: number, database: number, engine: BenchEngine) =>
+  engine === 'postgres' ? `${fmt(node)} + ${fmt(database)}` : fmt(node);
+
 function render(report: EngineReport): { text: string; sound: boolean } {
-  const { engine, service, raw, batch, http, bare } = report;
-  const inRatio = service.perSecond / raw.perSecond;
-  const httpRatio = http.perSecond / bare.perSecond;
-  const rawLabel =
-    engine === 'sqlite'
-      ? `raw better-sqlite3, WAL + FULL, commit every ${Math.round(batch)}`
-      : `raw pg, ${PG_WRITERS} connections, commit every ${Math.round(batch)}`;
-  const rows = [
-    ['figure', 'ours', 'baseline', '', 'ratio', 'target', 'met'],
-    [
-      'in-process earns/s',
-      fmt(service.perSecond),
-      rawLabel,
-      fmt(raw.perSecond),
-      `${inRatio.toFixed(2)}×`,
-      `≥ ${TARGET.inProcess.toFixed(2)}×`,
-      inRatio >= TARGET.inProcess ? 'yes' : 'NO',
-    ],
-    [
+  const { engine, service, baselines, batch, http, bare } = report;
+  const rows = [['figure', 'ours', 'baseline', '', 'ratio', 'target', 'met']];
+  const notes: string[] = [];
+  let sound = true;
+  if (service) {
+    for (const [i, base] of baselines.entries()) {
+      rows.push([
+        i === 0 ? 'in-process earns/s' : '',
+        i === 0 ? fmt(service.perSecond) : '',
+        base.label,
+        fmt(base.perSecond),
+        ...ratioCells(service.perSecond / base.perSecond, TARGET.inProcess, base.judged),
+      ]);
+    }
+    const cpuLabel = engine === 'postgres' ? '  CPU µs per earn, Node + PostgreSQL' : '  CPU µs per earn';
+    for (const [i, base] of baselines.entries()) {
+      rows.push([
+        i === 0 ? cpuLabel : '',
+        i === 0 ? cpuCell(service.cpu.node, service.cpu.database, engine) : '',
+        baselines.length > 1 ? base.label.split(',')[1]!.trim() : '',
+        cpuCell(base.cpu.node, base.cpu.database, engine),
+        '',
+        '',
+        '',
+      ]);
+    }
+    notes.push(
+      `in-process: ${fmt(service.earns)} earns by 1,000 concurrent callers of db.write(tx => ledger.earn(tx, …)) in ` +
+        `${service.seconds.toFixed(1)}s, ${fmt(batch, 1)} earns per group commit; ` +
+        baselines.map((b) => `${b.label.split(',').slice(0, 2).join(',')}: ${fmt(b.earns)} earns in ${b.seconds.toFixed(1)}s`).join('; ') +
+        ` (${IN_PROCESS.rounds} alternating rounds each)`,
+    );
+  }
+  if (http && bare) {
+    rows.push([
       `HTTP earns/s, ${CONNECTIONS} connections`,
       fmt(http.perSecond),
       'bare Fastify JSON handler',
       fmt(bare.perSecond),
-      `${httpRatio.toFixed(2)}×`,
-      `≥ ${TARGET.http.toFixed(2)}×`,
-      httpRatio >= TARGET.http ? 'yes' : 'NO',
-    ],
-    ['HTTP latency p50 / p99 (ms)', `${http.p50} / ${http.p99}`, '', `${bare.p50} / ${bare.p99}`, '', '', ''],
-  ];
-  const stored = http.stored ?? 0;
-  const sound = http.failed === 0 && bare.failed === 0 && stored >= http.acknowledged;
-  const notes = [
-    `in-process: ${fmt(service.earns)} earns by 1,000 concurrent callers in ${service.seconds.toFixed(1)}s, ` +
-      `${fmt(batch, 1)} earns per group commit; raw SQL ${fmt(raw.earns)} earns in ${raw.seconds.toFixed(1)}s ` +
-      `(${IN_PROCESS.rounds} alternating rounds each)`,
-    `HTTP: ${fmt(http.ok)} earns answered 201 (${http.failed} failed) in ${HTTP.rounds} rounds alternating with bare Fastify, ${fmt(stored)} ledger transactions stored for ` +
-      `${fmt(http.acknowledged)} acknowledged incl. warm-up${stored >= http.acknowledged ? '' : '  ← MISSING WRITES'}; ` +
-      `bare ${fmt(bare.ok)} (${bare.failed} failed)`,
-  ];
-  const title = `${engine === 'sqlite' ? 'SQLite (WAL, synchronous=FULL)' : 'PostgreSQL (synchronous_commit on)'}`;
+      ...ratioCells(http.perSecond / bare.perSecond, TARGET.http),
+    ]);
+    rows.push(['  latency p50 / p99 (ms)', `${http.p50} / ${http.p99}`, '', `${bare.p50} / ${bare.p99}`, '', '', '']);
+    rows.push([
+      engine === 'postgres' ? '  CPU µs per request, server + PostgreSQL' : '  CPU µs per request, server',
+      cpuCell(http.cpu.server, http.cpu.database, engine),
+      '',
+      fmt(bare.cpu.server),
+      '',
+      '',
+      '',
+    ]);
+    const stored = http.stored ?? 0;
+    sound = http.failed === 0 && bare.failed === 0 && stored >= http.acknowledged;
+    notes.push(
+      `HTTP: ${fmt(http.ok)} earns answered 201, ${http.failed} failed, in ${HTTP.rounds} rounds alternating with bare Fastify ` +
+        `(${fmt(bare.ok)} answered, ${bare.failed} failed); every 201 came after its commit: ${fmt(stored)} ledger transactions ` +
+        `stored for ${fmt(http.acknowledged)} acknowledged, warm-up included${stored >= http.acknowledged ? '' : '  ← MISSING WRITES'}`,
+    );
+  }
+  const title = engine === 'sqlite' ? 'SQLite (WAL, synchronous=FULL)' : 'PostgreSQL (synchronous_commit on)';
   return { text: `${title}\n${table(rows)}\n${notes.map((n) => `  · ${n}`).join('\n')}`, sound };
 }
 
 async function main() {
   const engines: BenchEngine[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
-  progress(`bench: ${engines.join(' and ')}; ${os.cpus().length} CPUs, node ${process.version}`);
+  progress(`bench: ${engines.join(' and ')}; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
   const reports: EngineReport[] = [];
   for (const engine of engines) reports.push(await benchEngine(engine));
 
   const rendered = reports.map(render);
-  console.log(`\nTessera write path · ${os.cpus().length} CPUs · node ${process.version} · earn = 1 update + 3 inserts (4 rows)\n`);
+  console.log(
+    `\nTessera write path · ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} · node ${process.version} · ` +
+      `an earn = 1 update + 3 inserts (4 rows), answered only after its commit\n`,
+  );
   console.log(rendered.map((r) => r.text).join('\n\n'));
   if (!process.env.DATABASE_URL) console.log('\n(PostgreSQL skipped: set DATABASE_URL to bench it too.)');
   if (!rendered.every((r) => r.sound)) {

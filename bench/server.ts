@@ -1,8 +1,8 @@
 /**
  * A server in a child process, so the load generator does not share its event loop.
  * argv[2]: 'tessera' (the real app on the config in argv[3]) or 'bare' (a bare Fastify JSON handler).
- * Sends { port, members } once listening; on 'count' answers how many ledger transactions exist;
- * on 'stop' closes and exits.
+ * Sends { port, members } once listening; on 'cpu' answers the CPU time it has used (ms); on
+ * 'count' answers how many ledger transactions exist; on 'stop' closes and exits.
  */
 import Fastify from 'fastify';
 import { sql } from 'kysely';
@@ -44,7 +44,10 @@ async function tessera(config: Config) {
 const mode = process.argv[2];
 const server = mode === 'bare' ? await bare() : await tessera(JSON.parse(process.argv[3] ?? '{}') as Config);
 process.on('message', (message) => {
-  if (message === 'count') {
+  if (message === 'cpu') {
+    const usage = process.cpuUsage();
+    send({ cpu: (usage.user + usage.system) / 1000 });
+  } else if (message === 'count') {
     void server.count().then((n) => send({ count: n }));
   } else if (message === 'stop') {
     void server.close().then(() => process.exit(0));

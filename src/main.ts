@@ -93,9 +93,9 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   const benefits = new BenefitService(db, new BenefitStore(), members, ledger, outbox, clock);
   benefits.onPointsCredited((tx, memberId, points) => orders.settleDebt(tx, memberId, points));
   const plans = new PlanService(db, new PlanStore(), members, loyalty, benefits, clock);
-  const subscriptions = new SubscriptionService(
-    db, new SubscriptionStore(db.engine), members, plans, loyalty, benefits, options.payments ?? new ManualPayments(), clock,
-  );
+  const payments = options.payments ?? new ManualPayments();
+  const subscriptionStore = new SubscriptionStore(db.engine);
+  const subscriptions = new SubscriptionService(db, subscriptionStore, members, plans, loyalty, benefits, payments, clock);
   orders.useLivePlans((reader, memberId) => subscriptions.livePlanIds(reader, memberId));
   const joint = new JointService(db, new JointStore(), plans, benefits, subscriptions, clock);
   subscriptions.useBundles(joint);

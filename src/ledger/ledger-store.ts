@@ -23,7 +23,7 @@ const ENTRIES = 'insert into "ledger_entries" ("transaction_id", "line", "accoun
  * insert reads from the account update, so for an unknown member nothing at all is written.
  * The outer statement is an INSERT, so its row count says whether anything was (see db.ts).
  */
-const PG_CREDIT = `with "account" as (
+export const PG_CREDIT = `with "account" as (
   update "point_accounts" set "balance" = "balance" + $1, "updated_at" = $2 where "member_id" = $3 returning "balance"
 ), "txn" as (
   insert into "ledger_transactions" ("id", "member_id", "kind", "points", "reason", "expires_at", "reverses_id", "reversed_by", "created_at")

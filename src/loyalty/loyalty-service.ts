@@ -63,9 +63,12 @@ export class LoyaltyService {
     return next;
   }
 
-  /** Records what happened and brings the stored score up to date in the same transaction. */
-  async record(tx: Tx, memberId: string, event: LoyaltyEvent, reason: string): Promise<number> {
-    const rules = await this.rules(tx);
+  /**
+   * Records what happened and brings the stored score up to date in the same transaction; with
+   * `refresh: false` (bulk work) the caller refreshes each member once at the end instead.
+   */
+  async record(tx: Tx, memberId: string, event: LoyaltyEvent, reason: string, options: { refresh?: boolean; rules?: LoyaltyRules } = {}): Promise<number | null> {
+    const rules = options.rules ?? (await this.rules(tx));
     const now = this.clock.now();
     const spend = event.spend && event.spend.currency === rules.currency ? event.spend.amount : 0;
     await this.store.insertEvent(tx, {
@@ -81,7 +84,7 @@ export class LoyaltyService {
       occurred_at: event.occurredAt,
       created_at: now,
     });
-    return this.refresh(tx, memberId, reason, rules);
+    return options.refresh === false ? null : this.refresh(tx, memberId, reason, rules);
   }
 
   /** Recomputes the member's score at the clock's now and stores it, with a history line when it moved. */
@@ -148,7 +151,7 @@ export class LoyaltyService {
     await this.requireMember(tx, memberId);
     const occurredAt = this.checkOccurredAt(input.occurredAt);
     const score = await this.record(tx, memberId, { kind: 'activity', activeDay: true, note: input.kind, occurredAt }, `activity: ${input.kind}`);
-    return { memberId, score };
+    return { memberId, score: score! };
   }
 
   async adjust(tx: Tx, memberId: string, input: { points: number; reason: string }): Promise<LoyaltyStatusLite> {
@@ -159,7 +162,7 @@ export class LoyaltyService {
       { kind: 'adjustment', scoreDelta: input.points, note: input.reason, occurredAt: this.clock.now() },
       `adjustment: ${input.reason}`,
     );
-    return { memberId, score };
+    return { memberId, score: score! };
   }
 
   /** The periodic recompute: the window moves on even when nothing happens. */

@@ -137,16 +137,18 @@ export async function importOrders(db: Db, orders: OrderService, members: Member
     // more than the rows). Anything else fails the whole batch, whose rows are then tried one by one.
     const placeAll = (rows: typeof prepared) =>
       db.write(async (tx: Tx) => {
+        const bulk = await orders.startBulk(tx);
         const results: Array<AppError | null> = [];
         for (const { input } of rows) {
           try {
-            await orders.create(tx, input);
+            await orders.create(tx, input, bulk);
             results.push(null);
           } catch (error) {
             if (!(error instanceof AppError)) throw error;
             results.push(error);
           }
         }
+        await orders.finishBulk(tx, bulk);
         return results;
       });
     let outcomes: Array<AppError | null>;

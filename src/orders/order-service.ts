@@ -1,5 +1,5 @@
 import type { LedgerService } from '../ledger/index.js';
-import type { LoyaltyService } from '../loyalty/index.js';
+import type { LoyaltyRules, LoyaltyService } from '../loyalty/index.js';
 import type { MemberService } from '../members/index.js';
 import type { Clock } from '../platform/clock.js';
 import { AppError, businessRule, conflict, invalid, notFound } from '../platform/errors.js';
@@ -42,6 +42,16 @@ export interface CreateRuleInput {
 
 export interface RefundResult extends OrderRefund {
   order: Order;
+}
+
+/**
+ * Shared by the orders of one bulk transaction: the rules read once, and the members whose
+ * loyalty score is refreshed once at the end (by `finishBulk`) rather than after every order.
+ */
+export interface BulkContext {
+  earningRules: EarningRule[];
+  loyaltyRules: LoyaltyRules;
+  scoresToRefresh: Set<string>;
 }
 
 /** Which plans a member holds a live subscription of, for plan-member earning multipliers. */
@@ -135,7 +145,7 @@ export class OrderService {
    * Places an order. Every refusal (an AppError) comes before the first write, so a refused order
    * leaves nothing behind even inside a larger transaction; the bulk import relies on this.
    */
-  async create(tx: Tx, input: CreateOrderInput): Promise<Order> {
+  async create(tx: Tx, input: CreateOrderInput, bulk?: BulkContext): Promise<Order> {
     const now = this.clock.now();
     const paidAt = input.paidAt ?? now;
     if (paidAt > now + PAID_AT_SKEW_MS) throw invalid('paidAt must not be in the future', 'paidAt');
@@ -160,7 +170,8 @@ export class OrderService {
       const existing = await this.store.findByExternalId(tx, input.externalId);
       throw conflict('already_exists', `An order with externalId '${input.externalId}' already exists${existing ? ` (${existing.id})` : ''}`, 'externalId');
     }
-    const { points } = await this.previewPoints(tx, input.memberId, row);
+    const rules = bulk?.earningRules ?? (await this.store.rules(tx, true)).map(toEarningRule);
+    const { points } = pointsFor(row, rules, new Set(await this.livePlans(tx, input.memberId)));
     if (points > 0) {
       const earned = await this.ledger.earn(tx, input.memberId, { points, reason: `order ${input.externalId}` });
       row.points_earned = points;
@@ -174,7 +185,9 @@ export class OrderService {
       input.memberId,
       { kind: 'order', refId: row.id, spend: input.amount, ordersDelta: 1, activeDay: true, occurredAt: paidAt },
       `order ${input.externalId}`,
+      bulk ? { refresh: false, rules: bulk.loyaltyRules } : {},
     );
+    bulk?.scoresToRefresh.add(input.memberId);
     return toOrder(row);
   }
 
@@ -255,6 +268,19 @@ export class OrderService {
     const refundRows = await this.store.refundsOf(tx, order.id);
     const refundRow = refundRows.find((r) => r.id === refundId)!;
     return { ...toRefund(refundRow, order.currency), order: toOrder(updated, refundRows) };
+  }
+
+  async startBulk(tx: Tx): Promise<BulkContext> {
+    return {
+      earningRules: (await this.store.rules(tx, true)).map(toEarningRule),
+      loyaltyRules: await this.loyalty.rules(tx),
+      scoresToRefresh: new Set(),
+    };
+  }
+
+  async finishBulk(tx: Tx, bulk: BulkContext): Promise<void> {
+    for (const memberId of bulk.scoresToRefresh) await this.loyalty.refresh(tx, memberId, 'orders imported', bulk.loyaltyRules);
+    bulk.scoresToRefresh.clear();
   }
 
   async get(id: string): Promise<Order> {

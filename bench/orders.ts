@@ -1,0 +1,123 @@
+/**
+ * Orders ingested per second on SQLite: the bulk import (`tessera import orders`: points, debt
+ * check, spend statistics per order, loyalty score per member and batch) beside raw SQL doing the same writes with
+ * the same durability and the same 500 rows per commit. A benchmark, not a test: it prints.
+ *
+ *   npx tsx bench/orders.ts [orders]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTessera } from '../src/main.js';
+import { importOrders } from '../src/orders/index.js';
+import { openSqliteConnection } from '../src/platform/db.js';
+import { newId } from '../src/platform/ids.js';
+
+const ORDERS = Number(process.argv[2] ?? 20_000);
+const MEMBERS = 500;
+const BATCH = 500;
+const DAY = 86_400_000;
+
+function config(dir: string) {
+  return { port: 0, host: '127.0.0.1', databaseUrl: undefined, dataDir: dir, adminKey: 'bench-admin-key-000', demo: false, logLevel: 'warn', pgWriters: 4 };
+}
+
+async function prepare(label: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tessera-bench-orders-${label}-`));
+  const t = await createTessera(config(dir), { logger: false });
+  const members: string[] = [];
+  await t.db.write(async (tx) => {
+    await t.services.orders.createRule(tx, { name: 'base', kind: 'base', currency: 'CNY', pointsPerYuan: 1 });
+    for (let i = 0; i < MEMBERS; i++) members.push((await t.services.members.create(tx, { externalId: `bench-${i}` })).id);
+  });
+  return { dir, t, members };
+}
+
+async function viaImport(): Promise<number> {
+  const { dir, t, members } = await prepare('import');
+  const file = path.join(dir, 'orders.csv');
+  const out = fs.createWriteStream(file);
+  out.write('memberId,externalId,amount,currency,category\n');
+  for (let i = 0; i < ORDERS; i++) out.write(`${members[i % MEMBERS]},o-${i},${100 + ((i * 7919) % 100_000)},CNY,groceries\n`);
+  await new Promise((resolve) => out.end(resolve));
+  const start = performance.now();
+  const report = await importOrders(t.db, t.services.orders, t.services.members, file, { batchSize: BATCH });
+  const seconds = (performance.now() - start) / 1000;
+  if (report.imported !== ORDERS) throw new Error(`imported ${report.imported} of ${ORDERS}`);
+  await t.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return ORDERS / seconds;
+}
+
+async function viaRawSql(): Promise<number> {
+  const { dir, t, members } = await prepare('raw');
+  await t.close();
+  const db = openSqliteConnection(path.join(dir, 'tessera.db'));
+  const s = {
+    member: db.prepare('select id from members where id = ?'),
+    order: db.prepare(`insert into orders (id, member_id, external_id, amount, currency, category, paid_at, points_earned, earn_transaction_id, refunded_amount, refunded_points, status, created_at, updated_at) values (?, ?, ?, ?, 'CNY', 'groceries', ?, ?, ?, 0, 0, 'paid', ?, ?) on conflict (external_id) do nothing`),
+    balance: db.prepare('update point_accounts set balance = balance + ?, updated_at = ? where member_id = ? returning balance'),
+    txn: db.prepare(`insert into ledger_transactions (id, member_id, kind, points, reason, expires_at, reverses_id, reversed_by, created_at) values (?, ?, 'earn', ?, ?, null, null, null, ?)`),
+    entries: db.prepare(`insert into ledger_entries (transaction_id, line, account, member_id, amount) values (?, 1, ?, ?, ?), (?, 2, 'program:issuance', null, ?)`),
+    lot: db.prepare('insert into point_lots (id, member_id, transaction_id, points, remaining, expires_at, created_at) values (?, ?, ?, ?, ?, null, ?)'),
+    debt: db.prepare('select points from points_debts where member_id = ?'),
+    spend: db.prepare(`insert into member_spend_stats (member_id, currency, order_count, refund_count, gross_amount, refunded_amount, first_order_at, last_order_at, updated_at) values (?, 'CNY', 1, 0, ?, 0, ?, ?, ?) on conflict (member_id, currency) do update set order_count = order_count + 1, gross_amount = gross_amount + excluded.gross_amount, last_order_at = excluded.last_order_at, updated_at = excluded.updated_at`),
+    event: db.prepare(`insert into loyalty_events (id, member_id, kind, ref_id, spend_delta, orders_delta, score_delta, active_day, note, occurred_at, created_at) values (?, ?, 'order', ?, ?, 1, 0, 1, null, ?, ?)`),
+    day: db.prepare(`insert into loyalty_days (member_id, day, spend, orders, adjustments, active) values (?, ?, ?, 1, 0, 1) on conflict (member_id, day) do update set spend = spend + excluded.spend, orders = orders + 1, active = 1`),
+    scoreRow: db.prepare(`insert into loyalty_scores (member_id, score, breakdown, computed_at) values (?, 0, '{}', ?) on conflict (member_id) do nothing`),
+    score: db.prepare('select score from loyalty_scores where member_id = ?'),
+    window: db.prepare('select coalesce(sum(spend), 0) as spend, coalesce(sum(orders), 0) as orders, coalesce(sum(active), 0) as days from loyalty_days where member_id = ? and day > ? and day <= ?'),
+    save: db.prepare('update loyalty_scores set score = ?, breakdown = ?, computed_at = ? where member_id = ?'),
+    history: db.prepare('insert into loyalty_score_history (id, member_id, score, previous, reason, created_at) values (?, ?, ?, ?, ?, ?)'),
+  };
+  const now = Date.now();
+  const today = Math.floor(now / DAY);
+  const one = (i: number) => {
+    const member = members[i % MEMBERS]!;
+    const amount = 100 + ((i * 7919) % 100_000);
+    const points = Math.floor(amount / 100);
+    s.member.get(member);
+    const id = newId('ord');
+    const txn = newId('txn');
+    s.order.run(id, member, `o-${i}`, amount, now, points, txn, now, now);
+    s.balance.get(points, now, member);
+    s.txn.run(txn, member, points, `order o-${i}`, now);
+    s.entries.run(txn, `member:${member}`, member, points, txn, -points);
+    s.lot.run(newId('lot'), member, txn, points, points, now);
+    s.debt.get(member);
+    s.spend.run(member, amount, now, now, now);
+    s.event.run(newId('lev'), member, id, amount, now, now);
+    s.day.run(member, today, amount);
+    touched.add(member);
+  };
+  // Like the import: each member's score is refreshed once per batch, after its orders.
+  const touched = new Set<string>();
+  const refresh = (member: string) => {
+    s.scoreRow.run(member, now);
+    const previous = (s.score.get(member) as { score: number }).score;
+    const w = s.window.get(member, today - 365, today) as { spend: number; orders: number; days: number };
+    const score = Math.floor(w.spend / 1000) + 2 * w.orders + w.days;
+    s.save.run(score, '{}', now, member);
+    if (score !== previous) s.history.run(newId('lsh'), member, score, previous, 'orders imported', now);
+  };
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) one(i);
+    for (const member of touched) refresh(member);
+    touched.clear();
+  });
+  const start = performance.now();
+  for (let from = 0; from < ORDERS; from += BATCH) batch(from, Math.min(ORDERS, from + BATCH));
+  const seconds = (performance.now() - start) / 1000;
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return ORDERS / seconds;
+}
+
+const imported = await viaImport();
+const raw = await viaRawSql();
+console.log(`\nOrders ingested per second, SQLite, ${ORDERS} orders over ${MEMBERS} members, ${BATCH} per commit (synchronous=FULL)\n`);
+console.log('| path                                   | orders/s | vs raw SQL |');
+console.log('| -------------------------------------- | -------: | ---------: |');
+console.log(`| tessera import orders (OrderService)   | ${Math.round(imported).toLocaleString('en').padStart(8)} | ${(imported / raw).toFixed(2).padStart(9)}× |`);
+console.log(`| raw SQL, the same writes               | ${Math.round(raw).toLocaleString('en').padStart(8)} |     1.00× |`);
+console.log('\nTarget of issue 3: 100,000 orders/s through the bulk import.');
