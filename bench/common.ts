@@ -47,7 +47,7 @@ export async function freshStore(engine: BenchEngine, label: string): Promise<Fr
     adminKey: ADMIN_KEY,
     demo: false,
     logLevel: 'warn',
-    pgWriters: Number(process.env.BENCH_PG_WRITERS ?? 4),
+    pgWriters: 4,
   };
   if (engine === 'sqlite') {
     return {

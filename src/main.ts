@@ -99,6 +99,12 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   orders.useLivePlans((reader, memberId) => subscriptions.livePlanIds(reader, memberId));
   const joint = new JointService(db, new JointStore(), plans, benefits, subscriptions, clock);
   subscriptions.useBundles(joint);
+  try {
+    await pools.verifyCodeKey();
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const initialAdminKey = await apiKeys.ensureInitialAdminKey();
 
   const app = await createHttpServer({

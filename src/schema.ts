@@ -205,7 +205,14 @@ export interface RedemptionsTable {
   reversed_at: number | null;
 }
 
+export interface CodeKeyCheckTable {
+  id: number;
+  check_value: string;
+  created_at: number;
+}
+
 export interface Tables extends MembershipTables {
+  code_key_check: CodeKeyCheckTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   members: MembersTable;

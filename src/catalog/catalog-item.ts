@@ -105,11 +105,3 @@ export function periodKey(period: Period, now: number, timeZone: string): string
   return `week:${date.getUTCFullYear()}-W${pad(week)}`;
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,3 +1,4 @@
+import { isValidTimeZone } from '../platform/time-zone.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MemberService } from '../members/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -9,7 +10,6 @@ import type { CatalogItemsTable, Db, Executor, Tx } from '../schema.js';
 import {
   LIFETIME,
   availabilityProblem,
-  isValidTimeZone,
   periodKey,
   toItem,
   type CatalogItem,

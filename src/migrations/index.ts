@@ -4,6 +4,7 @@ import * as core from './2026-11-24-0001-core.js';
 import * as procurement from './2026-11-24-0002-procurement.js';
 import * as memberships from './2026-11-24-0003-memberships.js';
 import * as loyaltyDays from './2026-11-24-0004-loyalty-days.js';
+import * as codeKeyCheck from './2026-11-24-0005-code-key-check.js';
 
 /** Ordered by name; a new change is a new file added here, never an edit of a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0002-procurement': procurement,
   '2026-11-24-0003-memberships': memberships,
   '2026-11-24-0004-loyalty-days': loyaltyDays,
+  '2026-11-24-0005-code-key-check': codeKeyCheck,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

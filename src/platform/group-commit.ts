@@ -54,8 +54,10 @@ const MAX_ATTEMPTS = 64;
 
 /**
  * Group commit: the writes that arrive together run one after another inside a single
- * transaction, each in its own savepoint, and every caller is answered only after the one
- * durable commit. One fsync then carries a whole batch instead of one request.
+ * transaction, and every caller is answered only after the one durable commit. One fsync then
+ * carries a whole batch instead of one request. A failing job undoes only its own work: it
+ * either changed nothing (checked, see runOptimistically) or the batch runs again with a
+ * savepoint per job (runJobs).
  */
 export class GroupCommit<DB> {
   private readonly queue: Job<DB>[] = [];

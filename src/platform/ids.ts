@@ -41,6 +41,21 @@ function increment(bytes: Uint8Array): Uint8Array {
   return next;
 }
 
+// Random bytes are drawn from the OS 4 KiB at a time: one call per id would cost a system call
+// on every request of the write path.
+let pool = randomBytes(4096);
+let poolOffset = 0;
+
+function random10(): Uint8Array {
+  if (poolOffset + 10 > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const bytes = new Uint8Array(pool.subarray(poolOffset, poolOffset + 10));
+  poolOffset += 10;
+  return bytes;
+}
+
 /**
  * Sortable ids (ULID layout) with a type prefix, monotonic within a process so that
  * cursor pagination by id follows creation order.
@@ -51,7 +66,7 @@ export function newId(prefix: string): string {
     lastRandom = increment(lastRandom);
   } else {
     lastTime = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = random10();
   }
   return `${prefix}_${encode(lastRandom, lastTime)}`;
 }

@@ -47,6 +47,11 @@ export class CodeVault {
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   }
 
+  /** A value that tells keys apart without revealing them: stored once per installation. */
+  checkValue(): string {
+    return createHmac('sha256', this.fingerprintKey).update('tessera code key check v1').digest('base64url');
+  }
+
   fingerprint(code: string): string {
     return createHmac('sha256', this.fingerprintKey).update(code, 'utf8').digest('base64url');
   }

@@ -79,6 +79,21 @@ export class PoolService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Refuses to run with a code key other than the one this installation's codes are sealed
+   * with: a node started with its own generated key would otherwise issue codes nobody can read.
+   */
+  async verifyCodeKey(): Promise<void> {
+    const mine = this.vault.checkValue();
+    const recorded = await this.db.write((tx) => this.store.codeKeyCheck(tx, mine, this.clock.now()));
+    if (recorded !== mine) {
+      throw new Error(
+        'This node\'s code key is not the one the database\'s partner codes are encrypted with. ' +
+          'Set TESSERA_CODE_KEY to the same value on every node (or restore the data folder\'s code.key).',
+      );
+    }
+  }
+
   async create(tx: Tx, input: CreatePoolInput): Promise<Pool> {
     const row = {
       id: newId('pool'),

@@ -17,6 +17,17 @@ interface StockRow {
 export class PoolStore {
   constructor(private readonly engine: Engine) {}
 
+  /** Records the installation's code-key check value if none is, and answers the one recorded. */
+  async codeKeyCheck(tx: Tx, checkValue: string, now: number): Promise<string> {
+    await tx
+      .insertInto('code_key_check')
+      .values({ id: 1, check_value: checkValue, created_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const row = await tx.selectFrom('code_key_check').select('check_value').where('id', '=', 1).executeTakeFirstOrThrow();
+    return row.check_value;
+  }
+
   async insertPool(tx: Tx, row: PoolsTable): Promise<void> {
     await tx.insertInto('pools').values(row).execute();
   }

@@ -1,3 +1,4 @@
+import { isValidTimeZone } from '../platform/time-zone.js';
 import type { MemberService } from '../members/index.js';
 import type { Clock } from '../platform/clock.js';
 import { invalid, notFound } from '../platform/errors.js';
@@ -6,7 +7,6 @@ import type { Db, Executor, RolloutStepsTable, Tx } from '../schema.js';
 import {
   REASON_TEXT,
   evaluate,
-  isValidTimeZone,
   toRollout,
   toStep,
   zonedTimeToUtc,

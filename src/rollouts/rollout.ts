@@ -78,15 +78,6 @@ export const REASON_TEXT: Record<EligibilityReason, string> = {
 
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Offset of `timeZone` from UTC at the instant `utcMs`, in ms (Asia/Shanghai: +8 h). */
 export function zoneOffset(utcMs: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
