@@ -60,9 +60,15 @@ export async function freshStore(engine: BenchEngine, label: string): Promise<Fr
   const root = process.env.DATABASE_URL!;
   const name = `tessera_bench_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: root });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  try {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+  } catch (error) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
   const url = withDatabase(root, name);
   let monitor: pg.Client | undefined;
   return {

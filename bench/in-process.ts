@@ -76,7 +76,7 @@ async function preparedStore(engine: BenchEngine): Promise<{ store: FreshStore; 
 }
 
 // An earn's statements, as Kysely builds them for the service (see LedgerStore).
-const Q = {
+export const Q = {
   balance: 'update "point_accounts" set "balance" = "balance" + ?, "updated_at" = ? where "member_id" = ? returning "balance"',
   transaction:
     'insert into "ledger_transactions" ("id", "member_id", "kind", "points", "reason", "expires_at", "reverses_id", "reversed_by", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -86,13 +86,13 @@ const Q = {
 };
 
 /** `?` placeholders numbered for PostgreSQL. */
-const numbered = (text: string) => {
+export const numbered = (text: string) => {
   let n = 0;
   return text.replace(/\?/g, () => `$${++n}`);
 };
 
 /** The parameters of the four statements of one earn, with new ids as the service makes them. */
-function earnParams(memberId: string) {
+export function earnParams(memberId: string) {
   const now = Date.now();
   const id = newId('txn');
   const { points, reason } = EARN;
@@ -151,7 +151,7 @@ export async function rawSqliteRunner(batch: () => number): Promise<Runner> {
 }
 
 /** An earn as the one statement Tessera sends on PostgreSQL (LedgerStore.credit). */
-function oneStatementParams(memberId: string) {
+export function oneStatementParams(memberId: string) {
   const p = earnParams(memberId);
   const [id, , kind, points, reason, expiresAt, reversesId, reversedBy, now] = p.transaction;
   const [lotId] = p.lot;

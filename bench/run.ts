@@ -6,11 +6,14 @@
  * The machine is shared (2 cores), so its speed drifts: each figure and its baseline run in
  * alternating rounds after a warm-up, each figure is the sum of its rounds, and CPU time per
  * earn is printed too, which drifts much less than throughput does.
+ *
+ * BENCH_ONLY=in-process|http runs half; BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…"
+ * profiles the HTTP servers.
  */
 import os from 'node:os';
 import type autocannon from 'autocannon';
-import { fmt, freshStore, ownCpuMs, progress, type BenchEngine } from './common.js';
-import { combine, CONNECTIONS, load, startServer, type HttpResult } from './http.js';
+import { fmt, freshStore, ownCpuMs, progress, type BenchEngine, type FreshStore } from './common.js';
+import { combine, CONNECTIONS, load, startServer, type BenchServer, type HttpResult } from './http.js';
 import { rawPgRunner, rawSqliteRunner, serviceRunner, type Runner } from './in-process.js';
 
 const IN_PROCESS = { warmupMs: 1000, rounds: 4, roundMs: 1250 };
@@ -41,6 +44,8 @@ interface EngineReport {
   batch: number;
   http?: HttpResult;
   bare?: HttpResult;
+  /** Bare Fastify doing the same writes in raw SQL: what the writes alone cost over HTTP. */
+  rawHttp?: HttpResult;
 }
 
 /** BENCH_ONLY=in-process or BENCH_ONLY=http runs half of it (while working on one). */
@@ -114,39 +119,58 @@ async function benchInProcess(engine: BenchEngine): Promise<Pick<EngineReport, '
   }
 }
 
-async function benchHttp(engine: BenchEngine): Promise<{ http: HttpResult; bare: HttpResult }> {
-  const store = await freshStore(engine, 'http');
-  progress(`${engine}: HTTP: starting Tessera and a bare Fastify, each in a child process`);
-  const ours = await startServer('tessera', store.config);
-  const bare = await startServer('bare');
-  try {
-    const warm = { ours: [] as autocannon.Result[], bare: [] as autocannon.Result[] };
-    const rounds = { ours: [] as autocannon.Result[], bare: [] as autocannon.Result[] };
-    const cpu = { ours: { server: 0, database: 0 }, bare: { server: 0, database: 0 } };
-    progress(`${engine}: HTTP: warming both up (${HTTP.warmupSeconds}s each)`);
-    warm.bare.push(await load(bare, HTTP.warmupSeconds));
-    warm.ours.push(await load(ours, HTTP.warmupSeconds));
-    for (let round = 1; round <= HTTP.rounds; round++) {
-      const bare0 = await bare.cpuMs();
-      const b = await load(bare, HTTP.roundSeconds);
-      cpu.bare.server += (await bare.cpuMs()) - bare0;
-      const [ours0, db0] = [await ours.cpuMs(), await store.databaseCpuMs()];
-      const o = await load(ours, HTTP.roundSeconds);
-      cpu.ours.server += (await ours.cpuMs()) - ours0;
-      cpu.ours.database += (await store.databaseCpuMs()) - db0;
-      rounds.bare.push(b);
-      rounds.ours.push(o);
-      progress(
-        `${engine}: HTTP round ${round}/${HTTP.rounds} at ${CONNECTIONS} connections: bare ${fmt(b['2xx'] / b.duration)} req/s, ` +
-          `Tessera ${fmt(o['2xx'] / o.duration)} earns/s`,
-      );
+interface HttpSide {
+  name: string;
+  server: BenchServer;
+  store?: FreshStore;
+  warm: autocannon.Result[];
+  rounds: autocannon.Result[];
+  cpu: { server: number; database: number };
+}
+
+async function benchHttp(engine: BenchEngine): Promise<{ http: HttpResult; bare: HttpResult; rawHttp: HttpResult }> {
+  progress(`${engine}: HTTP: starting Tessera, a bare Fastify, and a bare Fastify writing raw SQL, each in a child process`);
+  const sides: HttpSide[] = [];
+  const side = async (name: string, mode: 'bare' | 'raw' | 'tessera') => {
+    const store = mode === 'bare' ? undefined : await freshStore(engine, `http_${mode}`);
+    try {
+      const server = await startServer(mode, store?.config);
+      sides.push({ name, server, store, warm: [], rounds: [], cpu: { server: 0, database: 0 } });
+    } catch (error) {
+      await store?.drop();
+      throw error;
     }
-    const stored = await ours.count();
-    return { http: combine(rounds.ours, warm.ours, cpu.ours, stored), bare: combine(rounds.bare, warm.bare, cpu.bare) };
+  };
+  try {
+    await side('bare', 'bare');
+    await side('raw SQL', 'raw');
+    await side('Tessera', 'tessera');
+    progress(`${engine}: HTTP: warming each up (${HTTP.warmupSeconds}s each)`);
+    for (const s of sides) s.warm.push(await load(s.server, HTTP.warmupSeconds));
+    for (let round = 1; round <= HTTP.rounds; round++) {
+      const figures: string[] = [];
+      for (const s of sides) {
+        const [server0, db0] = [await s.server.cpuMs(), (await s.store?.databaseCpuMs()) ?? 0];
+        const result = await load(s.server, HTTP.roundSeconds);
+        s.cpu.server += (await s.server.cpuMs()) - server0;
+        s.cpu.database += ((await s.store?.databaseCpuMs()) ?? 0) - db0;
+        s.rounds.push(result);
+        figures.push(`${s.name} ${fmt(result['2xx'] / result.duration)}`);
+      }
+      progress(`${engine}: HTTP round ${round}/${HTTP.rounds} at ${CONNECTIONS} connections, 2xx/s: ${figures.join('; ')}`);
+    }
+    const [bare, raw, ours] = sides as [HttpSide, HttpSide, HttpSide];
+    const stored = await ours.server.count();
+    return {
+      http: combine(ours.rounds, ours.warm, ours.cpu, stored),
+      bare: combine(bare.rounds, bare.warm, bare.cpu),
+      rawHttp: combine(raw.rounds, raw.warm, raw.cpu),
+    };
   } finally {
-    await ours.stop();
-    await bare.stop();
-    await store.drop();
+    for (const s of sides) {
+      await s.server.stop();
+      await s.store?.drop();
+    }
   }
 }
 
@@ -168,7 +192,7 @@ const cpuCell = (node: number, database: number, engine: BenchEngine) =>
   engine === 'postgres' ? `${fmt(node)} + ${fmt(database)}` : fmt(node);
 
 function render(report: EngineReport): { text: string; sound: boolean } {
-  const { engine, service, baselines, batch, http, bare } = report;
+  const { engine, service, baselines, batch, http, bare, rawHttp } = report;
   const rows = [['figure', 'ours', 'baseline', '', 'ratio', 'target', 'met']];
   const notes: string[] = [];
   let sound = true;
@@ -201,7 +225,8 @@ function render(report: EngineReport): { text: string; sound: boolean } {
         ` (${IN_PROCESS.rounds} alternating rounds each)`,
     );
   }
-  if (http && bare) {
+  if (http && bare && rawHttp) {
+    const rawLabel = `bare Fastify + the same writes, raw SQL${engine === 'postgres' ? ' (1 statement)' : ''}, group-committed`;
     rows.push([
       `HTTP earns/s, ${CONNECTIONS} connections`,
       fmt(http.perSecond),
@@ -209,21 +234,17 @@ function render(report: EngineReport): { text: string; sound: boolean } {
       fmt(bare.perSecond),
       ...ratioCells(http.perSecond / bare.perSecond, TARGET.http),
     ]);
-    rows.push(['  latency p50 / p99 (ms)', `${http.p50} / ${http.p99}`, '', `${bare.p50} / ${bare.p99}`, '', '', '']);
-    rows.push([
-      engine === 'postgres' ? '  CPU µs per request, server + PostgreSQL' : '  CPU µs per request, server',
-      cpuCell(http.cpu.server, http.cpu.database, engine),
-      '',
-      fmt(bare.cpu.server),
-      '',
-      '',
-      '',
-    ]);
+    rows.push(['', '', rawLabel, fmt(rawHttp.perSecond), ...ratioCells(http.perSecond / rawHttp.perSecond, TARGET.http, false)]);
+    rows.push(['  latency p50 / p99 (ms)', `${http.p50} / ${http.p99}`, 'bare Fastify', `${bare.p50} / ${bare.p99}`, '', '', '']);
+    rows.push(['', '', 'raw SQL', `${rawHttp.p50} / ${rawHttp.p99}`, '', '', '']);
+    const cpuLabel = engine === 'postgres' ? '  CPU µs per request, server + PostgreSQL' : '  CPU µs per request, server';
+    rows.push([cpuLabel, cpuCell(http.cpu.server, http.cpu.database, engine), 'bare Fastify', fmt(bare.cpu.server), '', '', '']);
+    rows.push(['', '', 'raw SQL', cpuCell(rawHttp.cpu.server, rawHttp.cpu.database, engine), '', '', '']);
     const stored = http.stored ?? 0;
-    sound = http.failed === 0 && bare.failed === 0 && stored >= http.acknowledged;
+    sound = http.failed === 0 && bare.failed === 0 && rawHttp.failed === 0 && stored >= http.acknowledged;
     notes.push(
       `HTTP: ${fmt(http.ok)} earns answered 201, ${http.failed} failed, in ${HTTP.rounds} rounds alternating with bare Fastify ` +
-        `(${fmt(bare.ok)} answered, ${bare.failed} failed); every 201 came after its commit: ${fmt(stored)} ledger transactions ` +
+        `(${fmt(bare.ok)} answered, ${bare.failed} failed) and raw SQL (${fmt(rawHttp.ok)}, ${rawHttp.failed} failed); every 201 came after its commit: ${fmt(stored)} ledger transactions ` +
         `stored for ${fmt(http.acknowledged)} acknowledged, warm-up included${stored >= http.acknowledged ? '' : '  ← MISSING WRITES'}`,
     );
   }
