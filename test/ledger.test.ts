@@ -1,33 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, startTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { checkLedger } from './helpers/ledger-invariants.js';
+import type { LedgerTransaction, Lot } from '../src/ledger/index.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-interface Entry {
-  account: string;
-  amount: number;
-}
-interface Transaction {
-  id: string;
-  memberId: string;
-  kind: string;
-  points: number;
-  reason: string;
-  expiresAt: string | null;
-  reversesId: string | null;
-  reversedBy: string | null;
-  createdAt: string;
-  entries: Entry[];
-}
-interface Lot {
-  id: string;
-  transactionId: string;
-  points: number;
-  remaining: number;
-  expiresAt: string | null;
-  createdAt: string;
-}
+type Transaction = LedgerTransaction;
 
 let app: TestApp;
 let seq = 0;

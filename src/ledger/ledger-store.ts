@@ -36,6 +36,21 @@ insert into "point_lots" ("id", "member_id", "transaction_id", "points", "remain
 select $19::text, $20::text, $21::text, $22::bigint, $23::bigint, $24::bigint, $25::bigint from "account"
 returning (select "balance" from "account") as "balance"`;
 
+/** A transaction row as the parameters of the hand-written insert, in its column order. */
+function transactionParams(row: LedgerTransactionsTable): unknown[] {
+  return [
+    row.id,
+    row.member_id,
+    row.kind,
+    row.points,
+    row.reason,
+    row.expires_at ?? null,
+    row.reverses_id ?? null,
+    row.reversed_by ?? null,
+    row.created_at,
+  ];
+}
+
 export class LedgerStore {
   private readonly hot: Record<keyof typeof HOT | 'pgCredit', string>;
   /** The entries insert for n lines (an earn or a spend has two). */
@@ -70,15 +85,7 @@ export class LedgerStore {
         points,
         now,
         memberId,
-        row.id,
-        row.member_id,
-        row.kind,
-        row.points,
-        row.reason,
-        row.expires_at ?? null,
-        row.reverses_id ?? null,
-        row.reversed_by ?? null,
-        row.created_at,
+        ...transactionParams(row),
         ...line(entries[0]!),
         ...line(entries[1]!),
         lot.id,
@@ -118,17 +125,7 @@ export class LedgerStore {
   }
 
   async insertTransaction(tx: Tx, row: LedgerTransactionsTable, entries: Entry[]): Promise<void> {
-    await runStatement(tx, this.hot.transaction, [
-      row.id,
-      row.member_id,
-      row.kind,
-      row.points,
-      row.reason,
-      row.expires_at ?? null,
-      row.reverses_id ?? null,
-      row.reversed_by ?? null,
-      row.created_at,
-    ]);
+    await runStatement(tx, this.hot.transaction, transactionParams(row));
     const values: unknown[] = [];
     entries.forEach((e, i) => {
       values.push(row.id, i + 1, e.account, e.account.startsWith('member:') ? row.member_id : null, e.amount);
