@@ -110,6 +110,21 @@ describe('refunds take back the points once', () => {
     expect(debt.body.entries.map((e: { points: number }) => e.points)).toEqual([-150, -300, 450]);
   });
 
+  it('settles a points debt from points earned or adjusted through the API too', async () => {
+    const m = await createMember(app, 'debtor-api');
+    const o = (await order(m, 50_000)).body; // 500 points
+    expect((await app.call('POST', `/v1/members/${m}/points/spend`, { points: 500, reason: 'mall' })).status).toBe(201);
+    expect((await app.call('POST', `/v1/orders/${o.id}/refund`, {})).body.pointsDebt).toBe(500);
+
+    expect((await app.call('POST', `/v1/members/${m}/points/earn`, { points: 200, reason: 'campaign' })).status).toBe(201);
+    expect(await balance(m)).toBe(0);
+    expect((await app.call('GET', `/v1/members/${m}/points-debt`)).body.points).toBe(300);
+
+    expect((await app.call('POST', `/v1/members/${m}/points/adjust`, { points: 400, reason: 'goodwill' })).status).toBe(201);
+    expect(await balance(m)).toBe(100);
+    expect((await app.call('GET', `/v1/members/${m}/points-debt`)).body.points).toBe(0);
+  });
+
   it('refuses a refund larger than what is left, writing nothing', async () => {
     const m = await createMember(app, 'over-refund');
     const o = (await order(m, 1_000)).body;
@@ -177,6 +192,9 @@ describe('bad input to orders', () => {
       const res = await app.call('POST', '/v1/earning-rules', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
+    const ghost = await app.call('POST', '/v1/earning-rules', { name: 'x', kind: 'plan', planId: 'plan_01JZZZZZZZZZZZZZZZZZZZZZZZ', multiplierBp: 15_000 });
+    expect(ghost.status).toBe(404);
+    expect(ghost.body.error).toMatchObject({ code: 'resource_missing', param: 'planId' });
     expect((await app.call('GET', '/v1/earning-rules')).body.data).toHaveLength(2);
   });
 });

@@ -1,3 +1,4 @@
+import { AppError } from '../platform/errors.js';
 import type { Effect, HttpServer } from '../platform/http.js';
 import {
   createBenefitSchema,
@@ -8,6 +9,7 @@ import {
   getEntitlementSchema,
   listBenefitsSchema,
   memberEntitlementsSchema,
+  revealEntitlementCodeSchema,
 } from './benefit-schemas.js';
 import type { BenefitService } from './benefit-service.js';
 
@@ -35,6 +37,12 @@ export function benefitRoutes(app: HttpServer, benefits: BenefitService, effect:
   app.post('/v1/entitlements/:id/fail', { schema: failEntitlementSchema }, (request, reply) =>
     effect(request, reply, 200, (tx) => benefits.markFailed(tx, request.params.id, request.body.reason)),
   );
+  app.post('/v1/entitlements/:id/reveal', { schema: revealEntitlementCodeSchema }, (request, reply) => {
+    if (request.principal?.role !== 'admin') throw new AppError(403, 'forbidden', 'Only admin keys may see codes in clear');
+    const actor = request.principal.keyId;
+    // The clear code is never kept in the idempotency record: a replay answers it masked.
+    return effect(request, reply, 200, (tx) => benefits.revealCode(tx, request.params.id, actor, request.body.reason), (answer) => ({ ...(answer as object), code: null }));
+  });
   app.get('/v1/members/:id/entitlements', { schema: memberEntitlementsSchema }, (request) =>
     benefits.ofMember(request.params.id, request.query.active, request.query.limit, request.query.startingAfter),
   );

@@ -86,6 +86,14 @@ export const failEntitlementSchema = {
   response: { 200: EntitlementSchema, 409: ErrorSchema, ...commonErrors },
 };
 
+export const revealEntitlementCodeSchema = {
+  tags: ['benefits'],
+  summary: "Reveal a pool_code entitlement's code in clear (admins only; audited). A replay of the same Idempotency-Key answers code null",
+  params: IdParams,
+  body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+  response: { 200: Type.Intersect([EntitlementSchema, Type.Object({ code: Type.Union([Type.String(), Type.Null()]) })]), 403: ErrorSchema, 409: ErrorSchema, ...commonErrors },
+};
+
 export const memberEntitlementsSchema = {
   tags: ['benefits'],
   summary: "A member's entitlements, newest first (only those valid now with active=true)",

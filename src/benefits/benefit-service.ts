@@ -15,6 +15,7 @@ import {
   type BenefitKind,
   type Entitlement,
 } from './benefit.js';
+import { maskCode } from '../pools/pool.js';
 import type { BenefitStore } from './benefit-store.js';
 
 export interface CreateBenefitInput extends BenefitConfig {
@@ -44,6 +45,19 @@ export interface DiscountCheck {
 /** Called after points were credited to a member, in the same transaction (to settle a points debt first). */
 export type PointsCreditedHook = (tx: Tx, memberId: string, points: number) => Promise<unknown>;
 
+/**
+ * Where pool_code benefits get their codes: the procurement side's own claim path, so a code
+ * handed out with a membership is counted, audited and never issued twice exactly like one
+ * exchanged for points.
+ */
+export interface CodeSource {
+  poolExists(db: Executor, poolId: string): Promise<boolean>;
+  claimCode(tx: Tx, poolId: string, ref: string): Promise<{ codeId: string; batchId: string; expiresAt: string | null; code: string } | undefined>;
+  revealCode(tx: Tx, codeId: string, actor: string, reason: string): Promise<{ codeId: string; code: string }>;
+}
+
+const OUT_OF_STOCK_NOTE = 'waiting for stock: the pool has no code to hand over';
+
 const FIELDS_BY_KIND: Record<BenefitKind, Array<keyof BenefitConfig>> = {
   partner_membership: ['partner', 'membership'],
   discount: ['percentBp', 'merchants', 'categories', 'maxDiscount'],
@@ -59,6 +73,7 @@ const REQUIRED_BY_KIND: Record<BenefitKind, Array<keyof BenefitConfig>> = {
 
 export class BenefitService {
   private pointsCredited: PointsCreditedHook = async () => undefined;
+  private codes: CodeSource | undefined;
 
   constructor(
     private readonly db: Db,
@@ -73,6 +88,15 @@ export class BenefitService {
     this.pointsCredited = hook;
   }
 
+  useCodeSource(source: CodeSource): void {
+    this.codes = source;
+  }
+
+  private codeSource(): CodeSource {
+    if (!this.codes) throw new Error('pool_code benefits need a code source (wired in main.ts)');
+    return this.codes;
+  }
+
   async create(tx: Tx, input: CreateBenefitInput): Promise<Benefit> {
     const config: BenefitConfig = {};
     const allowed = FIELDS_BY_KIND[input.kind];
@@ -83,6 +107,9 @@ export class BenefitService {
     }
     for (const key of REQUIRED_BY_KIND[input.kind]) {
       if (config[key] === undefined) throw invalid(`A ${input.kind} benefit needs '${key}'`, key, 'parameter_missing');
+    }
+    if (config.poolId !== undefined && !(await this.codeSource().poolExists(tx, config.poolId))) {
+      throw notFound('pool', config.poolId, 'poolId');
     }
     const row = { id: newId('ben'), code: input.code, name: input.name, kind: input.kind, config: JSON.stringify(config), created_at: this.clock.now() };
     if (!(await this.store.insertBenefit(tx, row))) {
@@ -163,11 +190,61 @@ export class BenefitService {
           });
           break;
         case 'pool_code':
-          await this.outbox.add(tx, 'entitlement.code_requested', row.id, { entitlementId: row.id, memberId: input.memberId, poolId: benefit.poolId });
+          await this.handOverCode(tx, row.id, benefit.poolId!);
           break;
       }
     }
     return (await this.store.ofPeriod(tx, input.periodId)).map((r) => toEntitlement(r));
+  }
+
+  /**
+   * Claims one code for a pending pool_code entitlement. With the pool empty the entitlement
+   * stays pending (with a note, once) and `fulfilPendingCodes` tries again when stock returns.
+   */
+  private async handOverCode(tx: Tx, entitlementId: string, poolId: string): Promise<boolean> {
+    const claimed = await this.codeSource().claimCode(tx, poolId, entitlementId);
+    if (!claimed) {
+      const waiting = await this.store.lastEvent(tx, entitlementId);
+      if (waiting?.note !== OUT_OF_STOCK_NOTE) await this.event(tx, entitlementId, 'pending', OUT_OF_STOCK_NOTE);
+      return false;
+    }
+    await this.fulfil(
+      tx,
+      entitlementId,
+      { poolId, codeId: claimed.codeId, batchId: claimed.batchId, maskedCode: maskCode(claimed.code), codeExpiresAt: claimed.expiresAt },
+      'code handed over',
+    );
+    return true;
+  }
+
+  /** Retries pool_code entitlements that found their pool empty; each in its own transaction. */
+  async fulfilPendingCodes(limit = 500): Promise<{ fulfilled: number; waiting: number }> {
+    const now = this.clock.now();
+    const pending = await this.store.pendingPoolCodes(this.db.read, now, limit);
+    let fulfilled = 0;
+    for (const { id } of pending) {
+      const done = await this.db.write(async (tx) => {
+        const row = await this.store.find(tx, id);
+        if (!row || row.status !== 'pending' || row.valid_until <= now) return false;
+        const [benefit] = await this.store.benefits(tx, [row.benefit_id]);
+        const poolId = benefit ? toBenefit(benefit).poolId : undefined;
+        return poolId ? this.handOverCode(tx, id, poolId) : false;
+      });
+      if (done) fulfilled++;
+    }
+    return { fulfilled, waiting: pending.length - fulfilled };
+  }
+
+  /** The clear code of a fulfilled pool_code entitlement, for an admin; recorded in the code's reveal audit. */
+  async revealCode(tx: Tx, id: string, actor: string, reason: string): Promise<Entitlement & { code: string }> {
+    const row = await this.store.find(tx, id);
+    if (!row) throw notFound('entitlement', id, 'id');
+    const codeId = (JSON.parse(row.detail) as { codeId?: string }).codeId;
+    if (row.kind !== 'pool_code' || codeId === undefined) {
+      throw conflict('invalid_state', `Entitlement ${id} holds no code (${row.kind}, ${row.status})`);
+    }
+    const { code } = await this.codeSource().revealCode(tx, codeId, actor, `entitlement ${id}: ${reason}`);
+    return { ...(await this.getWith(tx, id)), code };
   }
 
   /** A partner (or the procurement side) reports the benefit delivered. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { BenefitsTable, EntitlementEventsTable, EntitlementsTable, Executor, Tx } from '../schema.js';
 
 export class BenefitStore {
@@ -48,6 +49,25 @@ export class BenefitStore {
       .where('status', 'in', from)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async lastEvent(db: Executor, entitlementId: string): Promise<EntitlementEventsTable | undefined> {
+    return db.selectFrom('entitlement_events').selectAll().where('entitlement_id', '=', entitlementId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  }
+
+  /**
+   * Pending pool_code entitlements still inside their term, oldest first. The literals (not
+   * parameters) let both engines match the partial index `entitlements_pending_codes`.
+   */
+  async pendingPoolCodes(db: Executor, at: number, limit: number): Promise<Array<{ id: string }>> {
+    return db
+      .selectFrom('entitlements')
+      .select('id')
+      .where(sql<boolean>`status = 'pending' and kind = 'pool_code'`)
+      .where('valid_until', '>', at)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
   }
 
   async events(db: Executor, entitlementId: string): Promise<EntitlementEventsTable[]> {

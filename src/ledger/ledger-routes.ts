@@ -16,7 +16,7 @@ const epoch = (iso: string | undefined) => (iso === undefined ? null : Date.pars
 export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Effect): void {
   app.post('/v1/members/:id/points/earn', { schema: earnSchema }, (request, reply) =>
     effect(request, reply, 201, (tx) =>
-      ledger.earn(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
+      ledger.earnSettlingDebt(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
     ),
   );
 
@@ -26,7 +26,7 @@ export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Eff
 
   app.post('/v1/members/:id/points/adjust', { schema: adjustSchema }, (request, reply) =>
     effect(request, reply, 201, (tx) =>
-      ledger.adjust(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
+      ledger.adjustSettlingDebt(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
     ),
   );
 

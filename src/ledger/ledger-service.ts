@@ -47,12 +47,35 @@ export interface Page<T> {
   hasMore: boolean;
 }
 
+/** Pays a member's points debt out of points just credited; answers how many it took. */
+export type DebtSettlement = (tx: Tx, memberId: string, creditedPoints: number) => Promise<number>;
+
 export class LedgerService {
+  private settleDebt: DebtSettlement = async () => 0;
+
   constructor(
     private readonly db: Db,
     private readonly store: LedgerStore,
     private readonly clock: Clock,
   ) {}
+
+  /** Wired to the orders' points debt: a refund of spent points is owed until new points come in. */
+  useDebtSettlement(settle: DebtSettlement): void {
+    this.settleDebt = settle;
+  }
+
+  /** An earn through the API: like every other credit, it pays down a points debt first. */
+  async earnSettlingDebt(tx: Tx, memberId: string, input: EarnInput): Promise<LedgerTransaction> {
+    const txn = await this.earn(tx, memberId, input);
+    await this.settleDebt(tx, memberId, input.points);
+    return txn;
+  }
+
+  async adjustSettlingDebt(tx: Tx, memberId: string, input: AdjustInput): Promise<LedgerTransaction> {
+    const txn = await this.adjust(tx, memberId, input);
+    if (input.points > 0) await this.settleDebt(tx, memberId, input.points);
+    return txn;
+  }
 
   async openAccount(tx: Tx, memberId: string): Promise<void> {
     await this.store.openAccount(tx, memberId, this.clock.now());

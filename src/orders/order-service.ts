@@ -57,6 +57,9 @@ export interface BulkContext {
 /** Which plans a member holds a live subscription of, for plan-member earning multipliers. */
 export type LivePlansSource = (db: Executor, memberId: string) => Promise<string[]>;
 
+/** Whether a plan exists, so that a plan rule cannot name a plan that is not there. */
+export type PlanExists = (db: Executor, planId: string) => Promise<boolean>;
+
 export interface PointsDebt {
   memberId: string;
   points: number;
@@ -68,6 +71,7 @@ const PAID_AT_SKEW_MS = 5 * 60_000;
 
 export class OrderService {
   private livePlans: LivePlansSource = async () => [];
+  private planExists: PlanExists = async () => false;
 
   constructor(
     private readonly db: Db,
@@ -78,8 +82,9 @@ export class OrderService {
     private readonly clock: Clock,
   ) {}
 
-  useLivePlans(source: LivePlansSource): void {
-    this.livePlans = source;
+  usePlans(source: { livePlans: LivePlansSource; planExists: PlanExists }): void {
+    this.livePlans = source.livePlans;
+    this.planExists = source.planExists;
   }
 
   // ---- earning rules ----
@@ -110,6 +115,7 @@ export class OrderService {
         if (input.pointsPerYuan !== undefined || input.currency !== undefined || input[input.kind === 'category' ? 'planId' : 'category'] !== undefined) {
           throw invalid(`A ${input.kind} rule takes only ${key} and multiplierBp`, 'kind');
         }
+        if (input.kind === 'plan' && !(await this.planExists(tx, input.planId!))) throw notFound('plan', input.planId!, 'planId');
         fields = {
           ...base,
           category: input.kind === 'category' ? input.category! : null,

@@ -109,6 +109,10 @@ export class PlanService {
     return { plan: toPlan(plan, version), term: parseTerm(plan.term)!, trial: plan.trial ? parseTerm(plan.trial)! : null };
   }
 
+  async exists(db: Executor, id: string): Promise<boolean> {
+    return (await this.store.find(db, id)) !== undefined;
+  }
+
   async findIdByCode(db: Executor, code: string): Promise<string | undefined> {
     return (await this.store.findByCode(db, code))?.id;
   }
