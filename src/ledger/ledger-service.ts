@@ -81,8 +81,9 @@ export class LedgerService {
     await this.store.openAccount(tx, memberId, this.clock.now());
   }
 
-  async earn(tx: Tx, memberId: string, input: EarnInput): Promise<LedgerTransaction> {
-    return this.credit(tx, memberId, 'earn', input.points, input.reason, input.expiresAt ?? null, PROGRAM_ACCOUNT.issuance);
+  /** `transactionId` lets a caller name the transaction before it exists (the bulk order import writes it on its orders first). */
+  async earn(tx: Tx, memberId: string, input: EarnInput, transactionId?: string): Promise<LedgerTransaction> {
+    return this.credit(tx, memberId, 'earn', input.points, input.reason, input.expiresAt ?? null, PROGRAM_ACCOUNT.issuance, transactionId);
   }
 
   async spend(tx: Tx, memberId: string, input: SpendInput): Promise<LedgerTransaction> {
@@ -233,10 +234,10 @@ export class LedgerService {
     reason: string,
     expiresAt: number | null,
     programAccount: string,
+    id = newId('txn'),
   ): Promise<LedgerTransaction> {
     const now = this.clock.now();
     if (expiresAt !== null && expiresAt <= now) throw invalid('expiresAt must be in the future', 'expiresAt');
-    const id = newId('txn');
     const row = this.row(id, memberId, kind, points, reason, expiresAt, now);
     const entries = entriesFor(memberId, points, programAccount);
     const lot = {

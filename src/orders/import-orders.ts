@@ -37,6 +37,7 @@ const COLUMNS = new Set(['memberId', 'memberExternalId', 'externalId', 'amount',
 
 /** One CSV record's fields; quotes may wrap a field and "" inside them is a quote. */
 export function parseCsvLine(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
   const out: string[] = [];
   let field = '';
   let quoted = false;
@@ -90,14 +91,15 @@ function toInput(fields: Record<string, unknown>, memberId: string): CreateOrder
 
 /**
  * Imports orders from a CSV file (with a header row) or JSON lines, streamed: a batch of rows at
- * a time, so memory stays flat whatever the file's size. Each row is an order placed as by
- * POST /v1/orders, in a savepoint of its own: a bad row is reported with its line number and
- * leaves nothing behind, the good rows around it are kept.
+ * a time, so memory stays flat whatever the file's size. Each row is an order with the checks
+ * and effects of POST /v1/orders (see OrderService.importBatch for how a batch shares its
+ * per-member writes): a bad row is reported with its line number and leaves nothing behind,
+ * the good rows around it are kept.
  */
 export async function importOrders(db: Db, orders: OrderService, members: MemberService, file: string, options: ImportOptions = {}): Promise<ImportReport> {
   const totalBytes = fs.statSync(file).size;
   const format = options.format ?? (/\.(jsonl|ndjson|json)$/i.test(file) ? 'jsonl' : 'csv');
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 20_000;
   const keep = options.maxErrorsKept ?? 100;
   const report: ImportReport = { lines: 0, imported: 0, failed: 0, errors: [] };
   const memberIds = new Map<string, string | null>();
@@ -132,25 +134,9 @@ export async function importOrders(db: Db, orders: OrderService, members: Member
       }
     }
     if (prepared.length === 0) return;
-    // OrderService.create checks everything that can refuse an order before its first write, so
-    // a refused row leaves nothing behind without a savepoint of its own (savepoints cost SQLite
-    // more than the rows). Anything else fails the whole batch, whose rows are then tried one by one.
-    const placeAll = (rows: typeof prepared) =>
-      db.write(async (tx: Tx) => {
-        const bulk = await orders.startBulk(tx);
-        const results: Array<AppError | null> = [];
-        for (const { input } of rows) {
-          try {
-            await orders.create(tx, input, bulk);
-            results.push(null);
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            results.push(error);
-          }
-        }
-        await orders.finishBulk(tx, bulk);
-        return results;
-      });
+    // A refused order is answered in place and writes nothing; anything else (a broken
+    // connection, a bug) fails the whole batch, whose rows are then tried one by one.
+    const placeAll = (rows: typeof prepared) => db.write((tx: Tx) => orders.importBatch(tx, rows.map((r) => r.input)));
     let outcomes: Array<AppError | null>;
     try {
       outcomes = await placeAll(prepared);

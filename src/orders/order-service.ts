@@ -6,6 +6,7 @@ import { AppError, businessRule, conflict, invalid, notFound } from '../platform
 import { newId } from '../platform/ids.js';
 import type { Db, EarningRulesTable, Executor, OrdersTable, Tx } from '../schema.js';
 import {
+  compileEarning,
   pointsFor,
   pointsRefundedAt,
   toEarningRule,
@@ -44,16 +45,6 @@ export interface RefundResult extends OrderRefund {
   order: Order;
 }
 
-/**
- * Shared by the orders of one bulk transaction: the rules read once, and the members whose
- * loyalty score is refreshed once at the end (by `finishBulk`) rather than after every order.
- */
-export interface BulkContext {
-  earningRules: EarningRule[];
-  loyaltyRules: LoyaltyRules;
-  scoresToRefresh: Set<string>;
-}
-
 /** Which plans a member holds a live subscription of, for plan-member earning multipliers. */
 export type LivePlansSource = (db: Executor, memberId: string) => Promise<string[]>;
 
@@ -65,6 +56,22 @@ export interface PointsDebt {
   points: number;
   entries: Array<{ id: string; points: number; orderId: string | null; refundId: string | null; transactionId: string | null; note: string; createdAt: string }>;
 }
+
+interface SpendTotals {
+  orders: number;
+  gross: number;
+  first: number;
+  last: number;
+}
+
+interface DayTotals {
+  orders: number;
+  spend: number;
+  at: number;
+}
+
+const NO_PLANS: ReadonlySet<string> = new Set();
+const DAY_MS = 86_400_000;
 
 /** How far in the future a paidAt may lie (clock skew between the shop and us). */
 const PAID_AT_SKEW_MS = 5 * 60_000;
@@ -147,11 +154,8 @@ export class OrderService {
 
   // ---- orders ----
 
-  /**
-   * Places an order. Every refusal (an AppError) comes before the first write, so a refused order
-   * leaves nothing behind even inside a larger transaction; the bulk import relies on this.
-   */
-  async create(tx: Tx, input: CreateOrderInput, bulk?: BulkContext): Promise<Order> {
+  /** Places an order. Every refusal (an AppError) comes before the first write. */
+  async create(tx: Tx, input: CreateOrderInput): Promise<Order> {
     const now = this.clock.now();
     const paidAt = input.paidAt ?? now;
     if (paidAt > now + PAID_AT_SKEW_MS) throw invalid('paidAt must not be in the future', 'paidAt');
@@ -176,7 +180,7 @@ export class OrderService {
       const existing = await this.store.findByExternalId(tx, input.externalId);
       throw conflict('already_exists', `An order with externalId '${input.externalId}' already exists${existing ? ` (${existing.id})` : ''}`, 'externalId');
     }
-    const rules = bulk?.earningRules ?? (await this.store.rules(tx, true)).map(toEarningRule);
+    const rules = (await this.store.rules(tx, true)).map(toEarningRule);
     const { points } = pointsFor(row, rules, new Set(await this.livePlans(tx, input.memberId)));
     if (points > 0) {
       const earned = await this.ledger.earn(tx, input.memberId, { points, reason: `order ${input.externalId}` });
@@ -191,9 +195,7 @@ export class OrderService {
       input.memberId,
       { kind: 'order', refId: row.id, spend: input.amount, ordersDelta: 1, activeDay: true, occurredAt: paidAt },
       `order ${input.externalId}`,
-      bulk ? { refresh: false, rules: bulk.loyaltyRules } : {},
     );
-    bulk?.scoresToRefresh.add(input.memberId);
     return toOrder(row);
   }
 
@@ -276,17 +278,122 @@ export class OrderService {
     return { ...toRefund(refundRow, order.currency), order: toOrder(updated, refundRows) };
   }
 
-  async startBulk(tx: Tx): Promise<BulkContext> {
-    return {
-      earningRules: (await this.store.rules(tx, true)).map(toEarningRule),
-      loyaltyRules: await this.loyalty.rules(tx),
-      scoresToRefresh: new Set(),
-    };
-  }
+  /**
+   * The bulk import's batch: the checks and effects of `create` for each order, but what belongs
+   * to a member (one ledger credit and lot for the batch's points, spend statistics, a loyalty
+   * day, a score refresh, a debt settlement) is written once per member and batch rather than
+   * once per order. Refused orders (answered in place, by index) write nothing; the rest of the
+   * batch goes ahead. Each order still records its own points and the credit that paid them.
+   */
+  async importBatch(tx: Tx, inputs: CreateOrderInput[]): Promise<Array<AppError | null>> {
+    const now = this.clock.now();
+    const outcomes: Array<AppError | null> = inputs.map(() => null);
+    const rules = (await this.store.rules(tx, true)).map(toEarningRule);
+    const earning = compileEarning(rules);
+    const loyaltyRules = await this.loyalty.rules(tx);
+    const existing = await this.store.existingMembers(tx, [...new Set(inputs.map((i) => i.memberId))]);
+    const planRules = rules.some((r) => r.kind === 'plan');
+    const livePlans = new Map<string, ReadonlySet<string>>();
+    const creditIds = new Map<string, string>();
+    const rows: OrdersTable[] = [];
+    const rowInput: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      const paidAt = input.paidAt ?? now;
+      if (paidAt > now + PAID_AT_SKEW_MS) {
+        outcomes[i] = invalid('paidAt must not be in the future', 'paidAt');
+        continue;
+      }
+      if (!existing.has(input.memberId)) {
+        outcomes[i] = notFound('member', input.memberId, 'memberId');
+        continue;
+      }
+      let plans = NO_PLANS;
+      if (planRules) {
+        plans = livePlans.get(input.memberId) ?? new Set(await this.livePlans(tx, input.memberId));
+        livePlans.set(input.memberId, plans);
+      }
+      const category = input.category ?? null;
+      const { points } = earning({ amount: input.amount.amount, currency: input.amount.currency, category }, plans);
+      let creditId: string | null = null;
+      if (points > 0) {
+        creditId = creditIds.get(input.memberId) ?? newId('txn');
+        creditIds.set(input.memberId, creditId);
+      }
+      rows.push({
+        id: newId('ord'),
+        member_id: input.memberId,
+        external_id: input.externalId,
+        amount: input.amount.amount,
+        currency: input.amount.currency,
+        category,
+        paid_at: paidAt,
+        points_earned: points,
+        earn_transaction_id: creditId,
+        refunded_amount: 0,
+        refunded_points: 0,
+        status: 'paid',
+        created_at: now,
+        updated_at: now,
+      });
+      rowInput.push(i);
+    }
 
-  async finishBulk(tx: Tx, bulk: BulkContext): Promise<void> {
-    for (const memberId of bulk.scoresToRefresh) await this.loyalty.refresh(tx, memberId, 'orders imported', bulk.loyaltyRules);
-    bulk.scoresToRefresh.clear();
+    const inserted = await this.store.insertOrders(tx, rows);
+    const perMember = new Map<string, { points: number; orders: number; spend: Map<string, SpendTotals>; days: Map<number, DayTotals> }>();
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      if (!inserted.has(row.id)) {
+        const existingOrder = await this.store.findByExternalId(tx, row.external_id);
+        outcomes[rowInput[r]!] = conflict(
+          'already_exists',
+          `An order with externalId '${row.external_id}' already exists${existingOrder ? ` (${existingOrder.id})` : ''}`,
+          'externalId',
+        );
+        continue;
+      }
+      let member = perMember.get(row.member_id);
+      if (!member) perMember.set(row.member_id, (member = { points: 0, orders: 0, spend: new Map(), days: new Map() }));
+      member.points += row.points_earned;
+      member.orders++;
+      const spend = member.spend.get(row.currency) ?? { orders: 0, gross: 0, first: row.paid_at, last: row.paid_at };
+      spend.orders++;
+      spend.gross += row.amount;
+      spend.first = Math.min(spend.first, row.paid_at);
+      spend.last = Math.max(spend.last, row.paid_at);
+      member.spend.set(row.currency, spend);
+      const dayKey = Math.floor(row.paid_at / DAY_MS);
+      const day = member.days.get(dayKey) ?? { orders: 0, spend: 0, at: row.paid_at };
+      day.orders++;
+      if (row.currency === loyaltyRules.currency) day.spend += row.amount;
+      day.at = Math.max(day.at, row.paid_at);
+      member.days.set(dayKey, day);
+    }
+
+    const credited: string[] = [];
+    for (const [memberId, member] of perMember) {
+      if (member.points > 0) {
+        await this.ledger.earn(tx, memberId, { points: member.points, reason: `${member.orders} imported orders` }, creditIds.get(memberId));
+        credited.push(memberId);
+      }
+      for (const [currency, spend] of member.spend) {
+        await this.store.addSpend(tx, memberId, currency, { orders: spend.orders, refunds: 0, gross: spend.gross, refunded: 0, at: spend.last, firstAt: spend.first }, now);
+      }
+      for (const day of member.days.values()) {
+        await this.loyalty.record(
+          tx,
+          memberId,
+          { kind: 'order', spend: { amount: day.spend, currency: loyaltyRules.currency }, ordersDelta: day.orders, activeDay: true, occurredAt: day.at, note: `${day.orders} imported orders` },
+          'orders imported',
+          { refresh: false, rules: loyaltyRules },
+        );
+      }
+    }
+    for (const memberId of await this.store.membersInDebt(tx, credited)) {
+      await this.settleDebt(tx, memberId, perMember.get(memberId)!.points);
+    }
+    for (const memberId of perMember.keys()) await this.loyalty.refresh(tx, memberId, 'orders imported', loyaltyRules);
+    return outcomes;
   }
 
   async get(id: string): Promise<Order> {

@@ -132,18 +132,34 @@ export function pointsFor(
   rules: EarningRule[],
   livePlanIds: ReadonlySet<string>,
 ): { points: number; ruleIds: string[] } {
-  const base = rules.filter((r) => r.active && r.kind === 'base' && r.currency === order.currency).at(-1);
-  if (!base || !base.pointsPerYuan) return { points: 0, ruleIds: [] };
-  const best = (candidates: EarningRule[]) =>
-    candidates.reduce<EarningRule | undefined>((a, r) => (!a || (r.multiplierBp ?? 0) > (a.multiplierBp ?? 0) ? r : a), undefined);
-  const category = order.category
-    ? best(rules.filter((r) => r.active && r.kind === 'category' && r.category === order.category))
-    : undefined;
-  const plan = best(rules.filter((r) => r.active && r.kind === 'plan' && r.planId !== null && livePlanIds.has(r.planId)));
-  const points =
-    (BigInt(order.amount) * BigInt(base.pointsPerYuan) * BigInt(category?.multiplierBp ?? 10_000) * BigInt(plan?.multiplierBp ?? 10_000)) /
-    (100n * 10_000n * 10_000n);
-  return { points: Number(points), ruleIds: [base, category, plan].filter((r) => r !== undefined).map((r) => r.id) };
+  return compileEarning(rules)(order, livePlanIds);
+}
+
+export type Earning = (order: { amount: number; currency: string; category: string | null }, livePlanIds: ReadonlySet<string>) => { points: number; ruleIds: string[] };
+
+/**
+ * The rules sorted out once (the base rule per currency, the best multiplier per category and
+ * plan), for a bulk import that prices many orders under the same rules.
+ */
+export function compileEarning(rules: EarningRule[]): Earning {
+  const active = rules.filter((r) => r.active);
+  const baseByCurrency = new Map<string, EarningRule>();
+  for (const r of active) if (r.kind === 'base' && r.currency !== null) baseByCurrency.set(r.currency, r); // the last one wins
+  const better = (a: EarningRule | undefined, r: EarningRule) => (!a || (r.multiplierBp ?? 0) > (a.multiplierBp ?? 0) ? r : a);
+  const byCategory = new Map<string, EarningRule>();
+  for (const r of active) if (r.kind === 'category' && r.category !== null) byCategory.set(r.category, better(byCategory.get(r.category), r)!);
+  const planRules = active.filter((r) => r.kind === 'plan' && r.planId !== null);
+  return (order, livePlanIds) => {
+    const base = baseByCurrency.get(order.currency);
+    if (!base || !base.pointsPerYuan) return { points: 0, ruleIds: [] };
+    const category = order.category ? byCategory.get(order.category) : undefined;
+    let plan: EarningRule | undefined;
+    if (livePlanIds.size > 0) for (const r of planRules) if (livePlanIds.has(r.planId!)) plan = better(plan, r);
+    const points =
+      (BigInt(order.amount) * BigInt(base.pointsPerYuan) * BigInt(category?.multiplierBp ?? 10_000) * BigInt(plan?.multiplierBp ?? 10_000)) /
+      (100n * 10_000n * 10_000n);
+    return { points: Number(points), ruleIds: [base, category, plan].filter((r) => r !== undefined).map((r) => r.id) };
+  };
 }
 
 /** Of an order's points, how many a cumulative refund of `refunded` takes back: all of them on a full refund. */
