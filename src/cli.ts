@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { OPERATOR_ROLES, type OperatorRole } from './auth/index.js';
 import { seedDemo } from './demo/demo-seed.js';
 import { createTessera, sqliteFileFor, startJobs, type Tessera } from './main.js';
 import { loadConfig } from './platform/config.js';
@@ -6,6 +7,8 @@ import { progressBar } from './platform/progress.js';
 import { importOrders } from './orders/index.js';
 import { importCodeFile } from './pools/index.js';
 import { VERSION } from './version.js';
+import { ManualClock } from './platform/clock.js';
+import { demoSimulationWanted, runDemoSimulation, simulate, type SimulationReport } from './simulator/index.js';
 
 async function withTessera<T>(work: (t: Tessera) => Promise<T>): Promise<T> {
   const tessera = await createTessera(loadConfig(), { logger: false });
@@ -42,11 +45,18 @@ program
       const report = await seedDemo(tessera.db, tessera.services, tessera.clock, { onProgress: bar.update });
       bar.stop();
       if (report) console.log(`Demo ecosystem: ${report.members} members, ${report.transactions} ledger transactions.`);
+      if (report && demoSimulationWanted()) {
+        const simBar = progressBar('Simulating 120 days of the demo ecosystem (TESSERA_DEMO_SIMULATION=0 skips)');
+        const sim = await runDemoSimulation(config, simBar.update);
+        simBar.stop();
+        printSimulation(sim);
+      }
     }
     startJobs(tessera);
     const address = await tessera.app.listen({ port: config.port, host: config.host });
     console.log('');
     console.log(`Tessera ${VERSION} is running on ${where}`);
+    console.log(`  Console    ${address}/console/   (sign in with an admin key)`);
     console.log(`  API        ${address}/v1`);
     console.log(`  API docs   ${address}/docs   (OpenAPI: ${address}/openapi.json)`);
     console.log(`  Health     ${address}/health`);
@@ -75,11 +85,17 @@ program
 const keys = program.command('keys').description('manage API keys');
 keys
   .command('create')
-  .description('create an admin API key and print its secret once')
+  .description('create an operator API key (admin, analyst or support) and print its secret once')
   .option('--name <name>', 'what the key is for', 'created from the command line')
-  .action(async (options: { name: string }) => {
+  .option('--role <role>', 'admin (everything), analyst (read-only) or support (reads and support actions)', 'admin')
+  .action(async (options: { name: string; role: string }) => {
+    if (!(OPERATOR_ROLES as string[]).includes(options.role)) {
+      console.error(`--role must be one of ${OPERATOR_ROLES.join(', ')}`);
+      process.exitCode = 2;
+      return;
+    }
     await withTessera(async (t) => {
-      const key = await t.db.write((tx) => t.services.apiKeys.create(tx, { name: options.name, role: 'admin' }));
+      const key = await t.db.write((tx) => t.services.apiKeys.create(tx, { name: options.name, role: options.role as OperatorRole }));
       console.log(`Created ${key.id} (${key.role}). Its secret, shown this once:`);
       console.log(key.secret);
     });
@@ -208,6 +224,57 @@ imports
       if (report.failed > 50) console.log(`(the first 50 failures are listed above)`);
       if (report.failed > 0) process.exitCode = 1;
     });
+  });
+
+function printSimulation(r: SimulationReport): void {
+  const yuan = (fen: number) => (fen / 100).toLocaleString('en-US', { maximumFractionDigits: 0 });
+  console.log(`Simulated ${r.members} members over ${r.days} days: ${r.orders} orders (${yuan(r.spend)} yuan), ` +
+    `subscriptions ${r.subscriptions.at88} at 88 / ${r.subscriptions.at888} at 888 / ${r.subscriptions.joint} joint, ` +
+    `${r.renewals} renewals, ${r.cancellations} cancellations, ${r.redemptions.succeeded} of ${r.redemptions.attempts} exchanges ` +
+    `(${r.redemptions.onDoubleEleven} on Double Eleven), activations ${Object.entries(r.activations).map(([p, n]) => `${p} ${n}`).join(', ')}.`);
+  console.log(`${r.memberDays} member-days in ${r.seconds.toFixed(1)} s: ${r.memberDaysPerSecond} simulated member-days per second.`);
+}
+
+const whole = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+  return n;
+};
+
+program
+  .command('simulate')
+  .description('grow a synthetic ecosystem through the services on a manual clock (members, orders, subscriptions, exchanges, partner activations)')
+  .option('--members <n>', 'members who sign up over the period', whole('--members', 1), 1000)
+  .option('--days <n>', 'days simulated, ending now (or at --end)', whole('--days', 1), 365)
+  .option('--seed <n>', 'the same seed gives the same ecosystem', whole('--seed', 0), 1)
+  .option('--end <date>', 'last instant of the simulation (ISO 8601; default now)')
+  .option('--conversion <list>', 'per 100 new members who become active on each partner, e.g. youku=38,eleme=32,taopiaopiao=27')
+  .action(async (options: { members: number; days: number; seed: number; end?: string; conversion?: string }) => {
+    const endAt = options.end === undefined ? Date.now() : Date.parse(options.end);
+    if (Number.isNaN(endAt)) throw new InvalidArgumentError(`--end is not a date: '${options.end}'`);
+    let conversion: Record<string, number> | undefined;
+    if (options.conversion !== undefined) {
+      conversion = {};
+      for (const part of options.conversion.split(',')) {
+        const [code, value] = part.split('=');
+        const per100 = Number(value);
+        if (!code || !/^[a-z0-9][a-z0-9_-]*$/.test(code) || !Number.isFinite(per100) || per100 < 0 || per100 > 100) {
+          throw new InvalidArgumentError(`--conversion takes code=per100 pairs (0-100), e.g. youku=38; got '${part}'`);
+        }
+        conversion[code] = per100;
+      }
+    }
+    const clock = new ManualClock(endAt);
+    const t = await createTessera(loadConfig(), { logger: false, clock });
+    try {
+      const bar = progressBar(`Simulating ${options.days} days`);
+      const report = await simulate(t.db, t.services, clock, { members: options.members, days: options.days, seed: options.seed, endAt, ...(conversion ? { conversion } : {}), onProgress: bar.update });
+      bar.stop();
+      printSimulation(report);
+      await t.services.analytics.refresh();
+    } finally {
+      await t.close();
+    }
   });
 
 program

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ApiKeyService, ApiKeyStore, apiKeyRoutes, type CreatedKey } from './auth/index.js';
+import { ApiKeyService, ApiKeyStore, apiKeyRoutes, installAccessControl, RateLimiter, type CreatedKey } from './auth/index.js';
+import { ActivationService, PartnerService, PartnerStore, partnerRoutes } from './partners/index.js';
 import { LedgerService, LedgerStore, ledgerRoutes } from './ledger/index.js';
 import { MemberService, MemberStore, memberRoutes } from './members/index.js';
 import { LoyaltyService, LoyaltyStore, loyaltyRoutes } from './loyalty/index.js';
@@ -13,11 +14,14 @@ import { Outbox } from './platform/outbox.js';
 import { RolloutService, RolloutStore, rolloutRoutes } from './rollouts/index.js';
 import { CatalogService, CatalogStore, catalogRoutes } from './catalog/index.js';
 import { RedemptionService, RedemptionStore, redemptionRoutes } from './redemptions/index.js';
+import { WebhookService, WebhookStore, webhookRoutes } from './webhooks/index.js';
+import { consoleRoutes } from './console/index.js';
+import { AnalyticsService, AnalyticsStore, analyticsRoutes } from './analytics/index.js';
 import { migrateToLatest } from './migrations/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db.js';
-import { authenticateV1, createHttpServer, makeEffect, type HttpServer } from './platform/http.js';
+import { createHttpServer, makeEffect, type HttpServer } from './platform/http.js';
 import { Idempotency } from './platform/idempotency.js';
 import { Scheduler } from './platform/scheduler.js';
 import type { Db, Tables } from './schema.js';
@@ -38,6 +42,10 @@ export interface Services {
   rollouts: RolloutService;
   catalog: CatalogService;
   redemptions: RedemptionService;
+  partners: PartnerService;
+  activations: ActivationService;
+  webhooks: WebhookService;
+  analytics: AnalyticsService;
 }
 
 export interface Tessera {
@@ -87,18 +95,39 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   const idempotency = new Idempotency(db, clock);
   const outbox = new Outbox(clock);
   const rollouts = new RolloutService(db, new RolloutStore(), members, clock);
-  const pools = new PoolService(db, new PoolStore(db.engine), new CodeVault(loadCodeKey(config.codeKey, config.dataDir)), outbox, clock);
+  const codeVault = new CodeVault(loadCodeKey(config.codeKey, config.dataDir));
+  const pools = new PoolService(db, new PoolStore(db.engine), codeVault, outbox, clock);
   const catalog = new CatalogService(db, new CatalogStore(), pools, rollouts, ledger, members, clock);
   const redemptions = new RedemptionService(db, new RedemptionStore(), catalog, pools, ledger, members, outbox, clock);
+  // Webhook secrets are sealed with the code vault's key, like partner codes.
+  const webhooks = new WebhookService(db, new WebhookStore(db.engine), codeVault, outbox, clock);
   const benefits = new BenefitService(db, new BenefitStore(), members, ledger, outbox, clock);
   benefits.onPointsCredited((tx, memberId, points) => orders.settleDebt(tx, memberId, points));
+  ledger.useDebtSettlement((tx, memberId, points) => orders.settleDebt(tx, memberId, points));
+  benefits.useCodeSource({
+    poolExists: (reader, poolId) => pools.exists(reader, poolId),
+    claimCode: (tx, poolId, ref) => pools.claimCode(tx, poolId, ref),
+    revealCode: (tx, codeId, actor, reason) => pools.revealCode(tx, codeId, actor, reason),
+  });
   const plans = new PlanService(db, new PlanStore(), members, loyalty, benefits, clock);
   const payments = options.payments ?? new ManualPayments();
   const subscriptionStore = new SubscriptionStore(db.engine);
-  const subscriptions = new SubscriptionService(db, subscriptionStore, members, plans, loyalty, benefits, payments, clock);
-  orders.useLivePlans((reader, memberId) => subscriptions.livePlanIds(reader, memberId));
+  const subscriptions = new SubscriptionService(db, subscriptionStore, members, plans, loyalty, benefits, payments, clock, outbox);
+  orders.usePlans({
+    livePlans: (reader, memberId) => subscriptions.livePlanIds(reader, memberId),
+    planExists: (reader, planId) => plans.exists(reader, planId),
+  });
   const joint = new JointService(db, new JointStore(), plans, benefits, subscriptions, clock);
   subscriptions.useBundles(joint);
+  const partnerStore = new PartnerStore();
+  const activations = new ActivationService(db, partnerStore, benefits, outbox, clock);
+  const partners = new PartnerService(db, partnerStore, apiKeys, members, pools, activations, clock);
+  benefits.useActivations((tx, request) => activations.request(tx, request));
+  benefits.useExclusivity((reader, offer) => partners.checkOffer(reader, offer));
+  catalog.useExclusivity((reader, poolId) => partners.checkMallOffer(reader, poolId));
+  pools.usePartnerCheck((reader, ref, param) => partners.checkPartnerRef(reader, ref, param));
+  webhooks.usePartnerLookup(async (reader, partnerId) => (await partnerStore.find(reader, partnerId)) !== undefined);
+  const analytics = new AnalyticsService(db, new AnalyticsStore(db.engine), clock, { pointCost: config.pointCost, pointCostCurrency: config.pointCostCurrency });
   try {
     await pools.verifyCodeKey();
   } catch (error) {
@@ -115,7 +144,8 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   if (config.databaseUrl && !config.codeKey) {
     app.log.warn('TESSERA_CODE_KEY is not set: partner codes are encrypted with a key kept in this node\'s data folder; every node of a PostgreSQL installation needs the same key');
   }
-  app.addHook('onRequest', authenticateV1((header) => apiKeys.authenticate(header)));
+  // Authentication, per-key rate limits and each route's declared access (src/auth/access.ts), before any route is added.
+  installAccessControl(app, (header) => apiKeys.authenticate(header), new RateLimiter(clock, config.rateLimits));
   const effect = makeEffect(idempotency, db.write);
   memberRoutes(app, members, effect);
   ledgerRoutes(app, ledger, effect);
@@ -130,6 +160,10 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   rolloutRoutes(app, rollouts, effect);
   catalogRoutes(app, catalog, effect);
   redemptionRoutes(app, redemptions, effect);
+  partnerRoutes(app, partners, activations, joint, effect);
+  webhookRoutes(app, webhooks, effect);
+  analyticsRoutes(app, analytics);
+  await consoleRoutes(app);
 
   const scheduler = new Scheduler(app.log);
 
@@ -138,11 +172,12 @@ export async function createTessera(config: Config, options: CreateOptions = {})
     clock,
     db,
     app,
-    services: { members, ledger, apiKeys, idempotency, loyalty, orders, benefits, plans, subscriptions, joint, pools, rollouts, catalog, redemptions },
+    services: { members, ledger, apiKeys, idempotency, loyalty, orders, benefits, plans, subscriptions, joint, pools, rollouts, catalog, redemptions, webhooks, analytics, partners, activations },
     scheduler,
     initialAdminKey,
     async close() {
       await scheduler.stop();
+      await webhooks.stop();
       await app.close();
       await db.close();
     },
@@ -156,4 +191,8 @@ export function startJobs(tessera: Tessera): void {
   scheduler.every('idempotency-purge', 60 * 60_000, () => services.idempotency.purgeExpired());
   scheduler.every('loyalty-recompute', 60 * 60_000, () => services.loyalty.recomputeAll());
   scheduler.every('subscription-renewals', 60_000, () => services.subscriptions.runDue());
+  scheduler.every('partner-activations', 60_000, () => services.activations.runDue());
+  scheduler.every('webhook-delivery', 1_000, () => services.webhooks.tick());
+  scheduler.every('benefit-code-retries', 60_000, () => services.benefits.fulfilPendingCodes());
+  scheduler.every('analytics-rollup', 60_000, () => services.analytics.refresh());
 }

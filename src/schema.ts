@@ -1,8 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './platform/db.js';
 import type { MembershipTables } from './schema-memberships.js';
+import type { PartnerTables } from './schema-partners.js';
 
 export type * from './schema-memberships.js';
+export type * from './schema-partners.js';
 
 /** Row shapes of every table. Times are epoch milliseconds; points and money are integers. */
 
@@ -14,6 +16,9 @@ export interface ApiKeysTable {
   role: string;
   created_at: number;
   revoked_at: number | null;
+  /** Partner keys: the partner they act for, and their scopes (JSON array); null on operator keys. */
+  partner_id: string | null;
+  scopes: string | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -211,7 +216,56 @@ export interface CodeKeyCheckTable {
   created_at: number;
 }
 
-export interface Tables extends MembershipTables {
+export interface WebhookEndpointsTable {
+  id: string;
+  partner_id: string | null;
+  url: string;
+  description: string | null;
+  /** JSON array of event types or wildcards (`redemption.*`, `*`). */
+  event_types: string;
+  status: string;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  /** The `whsec_…` secret, sealed with the code vault; never stored in clear. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  failures: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  lease_until: number | null;
+  lease_owner: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  outcome: string;
+  status_code: number | null;
+  duration_ms: number;
+  response_body: string | null;
+  error: string | null;
+  signed_at: number;
+  created_at: number;
+}
+
+export interface Tables extends MembershipTables, PartnerTables {
   code_key_check: CodeKeyCheckTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -233,6 +287,9 @@ export interface Tables extends MembershipTables {
   catalog_items: CatalogItemsTable;
   redemption_counters: RedemptionCountersTable;
   redemptions: RedemptionsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Tx = Transaction<Tables>;

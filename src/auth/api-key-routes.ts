@@ -3,7 +3,7 @@ import type { Effect, HttpServer } from '../platform/http.js';
 import { commonErrors, IdParams, IsoDateTime } from '../platform/schemas.js';
 import type { ApiKeyService } from './api-key-service.js';
 
-const ApiKeySchema = Type.Object(
+export const ApiKeySchema = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),
@@ -11,6 +11,8 @@ const ApiKeySchema = Type.Object(
     prefix: Type.String(),
     createdAt: IsoDateTime,
     revokedAt: Type.Union([IsoDateTime, Type.Null()]),
+    partnerId: Type.Union([Type.String(), Type.Null()], { description: 'Partner keys: the partner the key acts for' }),
+    scopes: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'Partner keys: what the key may do' }),
   },
   { $id: 'ApiKey' },
 );
@@ -21,9 +23,16 @@ export function apiKeyRoutes(app: HttpServer, keys: ApiKeyService, effect: Effec
     {
       schema: {
         tags: ['api keys'],
-        summary: 'Create an API key; its secret is in this answer only',
+        summary: 'Create an operator API key; its secret is in this answer only',
+        description:
+          'Roles: `admin` may do everything; `analyst` may only read (every GET); `support` may read and take the support actions ' +
+          '(points adjustments and reversals, redemption reversals, loyalty adjustments, entitlement fulfilment, activation retries, starting account links). ' +
+          'Partner keys are created under `/v1/partners/{id}/keys`.',
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Literal('admin') },
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            role: Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('support')]),
+          },
           { additionalProperties: false },
         ),
         response: {

@@ -19,9 +19,28 @@ export class ApiKeyStore {
       .selectFrom('api_keys')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('role', '=', 'admin')
+      .where('partner_id', 'is', null)
       .where('revoked_at', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async find(db: Executor, id: string): Promise<ApiKeysTable | undefined> {
+    return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async countActiveOfPartner(db: Executor, partnerId: string): Promise<number> {
+    const row = await db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('partner_id', '=', partnerId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async listOfPartner(db: Executor, partnerId: string): Promise<ApiKeysTable[]> {
+    return db.selectFrom('api_keys').selectAll().where('partner_id', '=', partnerId).orderBy('id', 'desc').execute();
   }
 
   async list(db: Executor): Promise<ApiKeysTable[]> {

@@ -4,11 +4,21 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 
-export type Role = 'admin';
+/** Operator keys: admin (everything), analyst (read-only), support (reads and the support actions). */
+export type OperatorRole = 'admin' | 'analyst' | 'support';
+export const OPERATOR_ROLES: OperatorRole[] = ['admin', 'analyst', 'support'];
+/** A partner's key acts for that partner only, within its scopes. */
+export type Role = OperatorRole | 'partner';
+
+export type Scope = 'activations:write' | 'usage:write' | 'members:read' | 'settlements:read';
+export const SCOPES: Scope[] = ['activations:write', 'usage:write', 'members:read', 'settlements:read'];
 
 export interface Principal {
   keyId: string;
   role: Role;
+  /** Partner keys only. */
+  partnerId?: string;
+  scopes?: Scope[];
 }
 
 function base62(bytes: Buffer, length: number): string {
@@ -41,7 +51,7 @@ function checksum(body: string): string {
 }
 
 /**
- * Keys look like `tsk_admin_<32 random><6 checksum>`: recognisable to secret scanners,
+ * Keys look like `tsk_admin_<32 random><6 checksum>` (partner keys `tsk_ptr_…`): recognisable to secret scanners,
  * and a mistyped key is refused by its checksum before any database look-up.
  */
 export function generateKey(kind: string): string {

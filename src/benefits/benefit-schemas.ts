@@ -34,7 +34,7 @@ export const EntitlementSchema = Type.Object({
   periodId: Type.String(),
   benefitId: Type.String(),
   kind: Kind,
-  status: Type.Union([Type.Literal('pending'), Type.Literal('fulfilled'), Type.Literal('failed'), Type.Literal('revoked')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('fulfilled'), Type.Literal('failed'), Type.Literal('revoked'), Type.Literal('activation_failed')]),
   validFrom: IsoDateTime,
   validUntil: IsoDateTime,
   detail: Type.Record(Type.String(), Type.Unknown()),

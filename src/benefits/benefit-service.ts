@@ -14,6 +14,7 @@ import {
   type BenefitConfig,
   type BenefitKind,
   type Entitlement,
+  type EntitlementStatus,
 } from './benefit.js';
 import { maskCode } from '../pools/pool.js';
 import type { BenefitStore } from './benefit-store.js';
@@ -44,6 +45,18 @@ export interface DiscountCheck {
 
 /** Called after points were credited to a member, in the same transaction (to settle a points debt first). */
 export type PointsCreditedHook = (tx: Tx, memberId: string, points: number) => Promise<unknown>;
+
+/** Checks an offer of benefits against the partners' agreements (src/partners, wired in main.ts); throws to refuse. */
+export type OfferCheck = (
+  db: Executor,
+  offer: { benefits: BenefitConfig[] & Array<{ kind: BenefitKind }>; channel: 'benefit' | 'plan' | 'joint'; programCodes?: string[]; param: string },
+) => Promise<void>;
+
+/** Sends a granted partner membership to its partner for activation (src/partners); by default an outbox event. */
+export type ActivationRequest = (
+  tx: Tx,
+  request: { entitlementId: string; memberId: string; benefit: Benefit; validFrom: number; validUntil: number },
+) => Promise<void>;
 
 /**
  * Where pool_code benefits get their codes: the procurement side's own claim path, so a code
@@ -88,6 +101,30 @@ export class BenefitService {
     this.pointsCredited = hook;
   }
 
+  private offerCheck: OfferCheck = async () => undefined;
+  private activationRequest: ActivationRequest | undefined;
+
+  useExclusivity(check: OfferCheck): void {
+    this.offerCheck = check;
+  }
+
+  useActivations(request: ActivationRequest): void {
+    this.activationRequest = request;
+  }
+
+  /**
+   * One step of a partner membership's activation, driven by src/partners: moves the
+   * entitlement from one of `from` to `to` with a history event; false when it was elsewhere.
+   */
+  async activationStep(tx: Tx, id: string, from: EntitlementStatus[], to: EntitlementStatus, note: string, detail?: Record<string, unknown>): Promise<boolean> {
+    const row = await this.store.find(tx, id);
+    if (!row || !from.includes(row.status as EntitlementStatus)) return false;
+    const set = { updated_at: this.clock.now(), ...(detail ? { detail: JSON.stringify({ ...(JSON.parse(row.detail) as object), ...detail }) } : {}) };
+    if (!(await this.store.transition(tx, id, [row.status], to, set))) return false;
+    await this.event(tx, id, to, note);
+    return true;
+  }
+
   useCodeSource(source: CodeSource): void {
     this.codes = source;
   }
@@ -111,6 +148,7 @@ export class BenefitService {
     if (config.poolId !== undefined && !(await this.codeSource().poolExists(tx, config.poolId))) {
       throw notFound('pool', config.poolId, 'poolId');
     }
+    await this.offerCheck(tx, { benefits: [{ ...config, kind: input.kind }], channel: 'benefit', param: 'partner' });
     const row = { id: newId('ben'), code: input.code, name: input.name, kind: input.kind, config: JSON.stringify(config), created_at: this.clock.now() };
     if (!(await this.store.insertBenefit(tx, row))) {
       throw conflict('already_exists', `A benefit with code '${input.code}' already exists`, 'code');
@@ -134,13 +172,15 @@ export class BenefitService {
   }
 
   /** Refuses ids that name no benefit; answers them in the order given. */
-  async requireAll(db: Executor, ids: string[], param = 'benefitIds'): Promise<Benefit[]> {
+  async requireAll(db: Executor, ids: string[], param = 'benefitIds', offer?: { channel: 'plan' | 'joint'; programCodes: string[] }): Promise<Benefit[]> {
     const rows = new Map((await this.store.benefits(db, [...new Set(ids)])).map((r) => [r.id, r]));
-    return ids.map((id, i) => {
+    const benefits = ids.map((id, i) => {
       const row = rows.get(id);
       if (!row) throw notFound('benefit', id, `${param}.${i}`);
       return toBenefit(row);
     });
+    if (offer) await this.offerCheck(db, { benefits, ...offer, param });
+    return benefits;
   }
 
   /**
@@ -168,6 +208,15 @@ export class BenefitService {
       };
       if (!(await this.store.insertEntitlement(tx, row))) continue;
       await this.event(tx, row.id, 'pending', `granted for the term ${new Date(input.validFrom).toISOString()} to ${new Date(input.validUntil).toISOString()}`);
+      await this.outbox.add(tx, 'entitlement.granted', row.id, {
+        entitlementId: row.id,
+        memberId: input.memberId,
+        subscriptionId: input.subscriptionId,
+        benefitId: benefit.id,
+        kind: benefit.kind,
+        validFrom: new Date(input.validFrom).toISOString(),
+        validUntil: new Date(input.validUntil).toISOString(),
+      });
       switch (benefit.kind) {
         case 'points_grant': {
           const txn = await this.ledger.earn(tx, input.memberId, { points: benefit.points!, reason: `benefit ${benefit.code}` });
@@ -179,6 +228,10 @@ export class BenefitService {
           await this.fulfil(tx, row.id, {}, 'discount active');
           break;
         case 'partner_membership':
+          if (this.activationRequest) {
+            await this.activationRequest(tx, { entitlementId: row.id, memberId: input.memberId, benefit, validFrom: input.validFrom, validUntil: input.validUntil });
+            break;
+          }
           await this.outbox.add(tx, 'entitlement.activation_requested', row.id, {
             entitlementId: row.id,
             memberId: input.memberId,
@@ -276,8 +329,12 @@ export class BenefitService {
     const now = this.clock.now();
     let revoked = 0;
     for (const row of await this.store.ofSubscription(tx, subscriptionId)) {
-      if (row.status === 'pending' && (await this.store.transition(tx, row.id, ['pending'], 'revoked', { updated_at: now }))) {
+      if (
+        (row.status === 'pending' || row.status === 'activation_failed') &&
+        (await this.store.transition(tx, row.id, ['pending', 'activation_failed'], 'revoked', { updated_at: now }))
+      ) {
         await this.event(tx, row.id, 'revoked', reason);
+        await this.outbox.add(tx, 'entitlement.revoked', row.id, { entitlementId: row.id, memberId: row.member_id, subscriptionId, benefitId: row.benefit_id, kind: row.kind, reason });
         revoked++;
       } else if (row.status === 'fulfilled' && row.kind === 'discount' && endAt !== undefined && row.valid_until > endAt) {
         await this.store.transition(tx, row.id, ['fulfilled'], 'fulfilled', { valid_until: Math.max(endAt, row.valid_from), updated_at: now });

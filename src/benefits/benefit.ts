@@ -24,7 +24,8 @@ export interface Benefit extends BenefitConfig {
   createdAt: string;
 }
 
-export type EntitlementStatus = 'pending' | 'fulfilled' | 'failed' | 'revoked';
+/** activation_failed: a partner membership its partner never confirmed (src/partners retries, then an operator acts). */
+export type EntitlementStatus = 'pending' | 'fulfilled' | 'failed' | 'revoked' | 'activation_failed';
 
 export interface EntitlementEvent {
   status: string;

@@ -52,7 +52,16 @@ export interface Reservation {
   periodKey: string | null;
 }
 
+/** Checks that offering a pool's codes in the points mall breaks no partner agreement (src/partners, wired in main.ts). */
+export type MallOfferCheck = (db: Executor, poolId: string) => Promise<void>;
+
 export class CatalogService {
+  private exclusivity: MallOfferCheck = async () => undefined;
+
+  useExclusivity(check: MallOfferCheck): void {
+    this.exclusivity = check;
+  }
+
   constructor(
     private readonly db: Db,
     private readonly store: CatalogStore,
@@ -65,6 +74,7 @@ export class CatalogService {
 
   async create(tx: Tx, input: CreateItemInput): Promise<CatalogItem> {
     if (!(await this.pools.exists(tx, input.poolId))) throw notFound('pool', input.poolId, 'poolId');
+    await this.exclusivity(tx, input.poolId);
     if (input.rolloutId !== undefined && !(await this.rollouts.exists(tx, input.rolloutId))) {
       throw notFound('rollout', input.rolloutId, 'rolloutId');
     }

@@ -1,6 +1,7 @@
 import type { Services } from '../main.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../schema.js';
+import { seedPartners } from './demo-partners.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const cny = (amount: number) => ({ amount, currency: 'CNY' });
@@ -13,6 +14,7 @@ export interface MembershipsReport {
 
 /** The 88VIP-like programme: own-app benefits, the 5% discount, the plan at 88 / 888 yuan, an earning rule and the JD-PLUS-like joint card. */
 export async function seedMembershipProgram(db: Db, services: Services): Promise<void> {
+  await seedPartners(db, services);
   if (await services.plans.findIdByCode(db.read, 'vip88')) return;
   await db.write(async (tx) => {
     await services.loyalty.setRules(tx, { windowDays: 365, currency: 'CNY', spendPerPoint: 1000, perOrder: 2, perActiveDay: 1, maxScore: 100_000 });
@@ -108,7 +110,12 @@ export async function seedMembershipActivity(db: Db, services: Services, clock: 
           const sub = await services.subscriptions.create(tx, { memberId: member.id, planId: vip });
           report.subscriptions++;
           for (const e of sub.entitlements) {
-            if (e.status === 'pending' && next() < 0.7) await services.benefits.markFulfilled(tx, e.id, { reference: `demo-${e.id}` }, 'activated by the partner');
+            if (e.status !== 'pending' || next() >= 0.7) continue;
+            // The partner confirms through its API, as a real one would.
+            const partnerRef = e.kind === 'partner_membership' ? (await services.benefits.getBenefit(e.benefitId)).partner : undefined;
+            const partner = partnerRef === undefined ? undefined : await services.partners.get(partnerRef, tx).catch(() => undefined);
+            if (partner) await services.activations.confirm(tx, partner.id, e.id, { partnerReference: `demo-${e.id}` });
+            else await services.benefits.markFulfilled(tx, e.id, { reference: `demo-${e.id}` }, 'activated by the partner');
           }
         }
         if (wantsJoint) {

@@ -75,7 +75,7 @@ export class JointService implements BundleHooks {
     if (plan.currency !== input.price.currency) throw invalid(`The price must be in the plan's currency ${plan.currency}`, 'price.currency');
     const problem = checkSplit(input.split, input.price.amount);
     if (problem) throw invalid(`split: ${problem.message}`, `split.${problem.index}`);
-    await this.benefits.requireAll(tx, input.benefitIds ?? []);
+    await this.benefits.requireAll(tx, input.benefitIds ?? [], 'benefitIds', { channel: 'joint', programCodes: [plan.code, input.code] });
     const row: JointProductsTable = {
       id: newId('jnt'),
       code: input.code,

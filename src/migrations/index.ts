@@ -5,6 +5,10 @@ import * as procurement from './2026-11-24-0002-procurement.js';
 import * as memberships from './2026-11-24-0003-memberships.js';
 import * as loyaltyDays from './2026-11-24-0004-loyalty-days.js';
 import * as codeKeyCheck from './2026-11-24-0005-code-key-check.js';
+import * as partners from './2026-11-24-0006-partners.js';
+import * as webhooks from './2026-11-24-0007-webhooks.js';
+import * as analytics from './2026-11-24-0008-analytics.js';
+import * as pendingCodes from './2026-11-24-0009-pending-codes.js';
 
 /** Ordered by name; a new change is a new file added here, never an edit of a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +17,10 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0003-memberships': memberships,
   '2026-11-24-0004-loyalty-days': loyaltyDays,
   '2026-11-24-0005-code-key-check': codeKeyCheck,
+  '2026-11-24-0006-partners': partners,
+  '2026-11-24-0007-webhooks': webhooks,
+  '2026-11-24-0008-analytics': analytics,
+  '2026-11-24-0009-pending-codes': pendingCodes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

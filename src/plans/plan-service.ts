@@ -45,7 +45,7 @@ export class PlanService {
     if (!currency) throw invalid('prices must have at least one rule', 'prices');
     const prices = this.checkPrices(input.prices, currency);
     const benefitIds = input.benefitIds ?? [];
-    await this.benefits.requireAll(tx, benefitIds);
+    await this.benefits.requireAll(tx, benefitIds, 'benefitIds', { channel: 'plan', programCodes: [input.code] });
     const now = this.clock.now();
     const plan: PlansTable = {
       id: newId('plan'),
@@ -71,7 +71,7 @@ export class PlanService {
     const current = (await this.store.version(tx, planId, plan.current_version))!;
     const prices = input.prices ? this.checkPrices(input.prices, plan.currency) : (JSON.parse(current.prices) as PriceRule[]);
     const benefitIds = input.benefitIds ?? (JSON.parse(current.benefit_ids) as string[]);
-    if (input.benefitIds) await this.benefits.requireAll(tx, benefitIds);
+    if (input.benefitIds) await this.benefits.requireAll(tx, benefitIds, 'benefitIds', { channel: 'plan', programCodes: [plan.code] });
     const now = this.clock.now();
     if (!(await this.store.bumpVersion(tx, planId, plan.current_version, now))) {
       throw conflict('concurrent_update', `Plan ${planId} changed meanwhile; retry`);

@@ -12,6 +12,9 @@ import { fingerprint, MAX_IDEMPOTENCY_KEY_LENGTH, type Idempotency } from './ide
 export interface Principal {
   keyId: string;
   role: string;
+  /** Partner keys (src/auth): the partner they act for and their scopes. */
+  partnerId?: string;
+  scopes?: string[];
 }
 
 declare module 'fastify' {

@@ -70,7 +70,16 @@ const SEALED = 'sealed:v1:';
 
 const codeExpiry = (ms: number | null | undefined) => (ms == null ? NO_EXPIRY : ms);
 
+/** Checks that a pool's partner reference names a registered partner (src/partners, wired in main.ts); throws to refuse. */
+export type PartnerCheck = (db: Executor, partnerRef: string, param: string) => Promise<void>;
+
 export class PoolService {
+  private partnerCheck: PartnerCheck = async () => undefined;
+
+  usePartnerCheck(check: PartnerCheck): void {
+    this.partnerCheck = check;
+  }
+
   constructor(
     private readonly db: Db,
     private readonly store: PoolStore,
@@ -95,6 +104,7 @@ export class PoolService {
   }
 
   async create(tx: Tx, input: CreatePoolInput): Promise<Pool> {
+    if (input.partnerId !== undefined) await this.partnerCheck(tx, input.partnerId, 'partnerId');
     const row = {
       id: newId('pool'),
       name: input.name,
@@ -115,6 +125,24 @@ export class PoolService {
     if (!row) throw notFound('pool', id, 'id');
     const stock = await this.store.stockByBatch(db, id, this.clock.now());
     return toPool(row, sumStock(stock.values()));
+  }
+
+  /** The pool's partner reference: null when it has none, undefined when there is no such pool. */
+  async partnerOf(db: Executor, id: string): Promise<string | null | undefined> {
+    return (await this.store.findPool(db, id))?.partner_id;
+  }
+
+  /**
+   * A code's state as its partner sees it (one query whatever the outcome, for even timing):
+   * the code as sent, fingerprinted, among the pools of any of `partnerRefs`.
+   */
+  async lookupCode(db: Executor, partnerRefs: string[], code: string): Promise<{ status: string; expiresAt: number | null; issuedAt: number | null } | undefined> {
+    const normalized = normalizeCode(code);
+    const hash = this.vault.fingerprint('rejected' in normalized ? code : normalized.code);
+    const row = await this.store.findCodeOfPartners(db, partnerRefs, hash);
+    if (!row) return undefined;
+    const expiresAt = Number(row.expires_at);
+    return { status: row.status, expiresAt: expiresAt >= NO_EXPIRY ? null : expiresAt, issuedAt: row.issued_at === null ? null : Number(row.issued_at) };
   }
 
   async exists(db: Executor, id: string): Promise<boolean> {
@@ -158,6 +186,7 @@ export class PoolService {
   async startBatch(tx: Tx, poolId: string, input: BatchInput): Promise<CodeBatchesTable> {
     const pool = await this.store.findPool(tx, poolId);
     if (!pool) throw notFound('pool', poolId, 'poolId');
+    if (input.partnerId !== undefined) await this.partnerCheck(tx, input.partnerId, 'partnerId');
     const now = this.clock.now();
     if (input.expiresAt != null && input.expiresAt <= now) throw invalid('expiresAt must be in the future', 'expiresAt');
     const unit = input.unitCost ?? (pool.unit_cost_amount !== null && pool.unit_cost_currency !== null ? { amount: pool.unit_cost_amount, currency: pool.unit_cost_currency } : null);

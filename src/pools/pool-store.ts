@@ -144,6 +144,19 @@ export class PoolStore {
     return db.selectFrom('pool_codes').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** A code by fingerprint among the pools of the given partner references. */
+  async findCodeOfPartners(db: Executor, partnerRefs: string[], hash: string): Promise<PoolCodesTable | undefined> {
+    if (partnerRefs.length === 0) return undefined;
+    return db
+      .selectFrom('pool_codes')
+      .selectAll('pool_codes')
+      .where('pool_codes.code_hash', '=', hash)
+      .where('pool_codes.pool_id', 'in', (eb) => eb.selectFrom('pools').select('pools.id').where('pools.partner_id', 'in', partnerRefs))
+      .orderBy('pool_codes.id')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   async findCodeByHash(db: Executor, poolId: string, hash: string): Promise<PoolCodesTable | undefined> {
     return db.selectFrom('pool_codes').selectAll().where('pool_id', '=', poolId).where('code_hash', '=', hash).executeTakeFirst();
   }

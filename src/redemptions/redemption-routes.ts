@@ -39,7 +39,7 @@ export function redemptionRoutes(app: HttpServer, redemptions: RedemptionService
       },
     },
     (request, reply) => {
-      requireAdmin(request, 'reverse redemptions');
+      // Admins and support (src/auth/access.ts SUPPORT_ACTIONS): checked centrally before this runs.
       return effect(request, reply, 200, (tx) => redemptions.reverse(tx, request.params.id, request.body.reason ?? 'reversed by an admin'));
     },
   );

@@ -5,6 +5,7 @@ import { addTerm, describeRule, type PlanService, type PlanSnapshot } from '../p
 import type { Clock } from '../platform/clock.js';
 import { AppError, businessRule, conflict, notFound } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
+import type { Outbox } from '../platform/outbox.js';
 import type { Db, Executor, SubscriptionPeriodsTable, SubscriptionsTable, Tx } from '../schema.js';
 import type { PaymentGateway } from './payments.js';
 import {
@@ -70,6 +71,7 @@ export class SubscriptionService {
     private readonly benefits: BenefitService,
     private readonly payments: PaymentGateway,
     private readonly clock: Clock,
+    private readonly outbox: Outbox,
   ) {}
 
   useBundles(hooks: BundleHooks): void {
@@ -121,6 +123,7 @@ export class SubscriptionService {
       throw businessRule('payment_failed', 'The payment for the subscription did not go through; nothing was subscribed');
     }
     await this.grant(tx, row, period, priced.benefitIds);
+    await this.emit(tx, 'subscription.created', row);
     return this.detail(tx, row.id);
   }
 
@@ -168,6 +171,7 @@ export class SubscriptionService {
     }
     await this.store.update(tx, id, { status: 'canceled', canceled_at: now, ended_at: now, updated_at: now });
     await this.benefits.revokeUnfulfilled(tx, id, 'subscription canceled', now);
+    await this.emit(tx, 'subscription.canceled', { ...sub, status: 'canceled' }, { atPeriodEnd: false, endedAt: new Date(now).toISOString() });
     return { ...(await this.detail(tx, id)), refund: { amount: refunded, currency: sub.currency } };
   }
 
@@ -207,6 +211,7 @@ export class SubscriptionService {
       const ended = await this.store.advance(tx, id, expectedEnd, { status: 'canceled', ended_at: expectedEnd, updated_at: now });
       if (!ended) return 'skipped';
       await this.benefits.revokeUnfulfilled(tx, id, 'subscription ended at period end');
+      await this.emit(tx, 'subscription.canceled', { ...sub, status: 'canceled' }, { atPeriodEnd: true, endedAt: new Date(expectedEnd).toISOString() });
       return 'ended';
     }
     const snapshot = await this.plans.snapshot(tx, sub.plan_id);
@@ -226,6 +231,7 @@ export class SubscriptionService {
       if (!(error instanceof AppError && error.code === 'not_eligible')) throw error;
       await this.store.update(tx, id, { period_index: sub.period_index, current_period_start: sub.current_period_start, current_period_end: expectedEnd, status: 'expired', ended_at: expectedEnd, updated_at: now });
       await this.benefits.revokeUnfulfilled(tx, id, 'no price applies at renewal');
+      await this.emit(tx, 'subscription.expired', { ...sub, status: 'expired' }, { reason: 'no price applies at renewal', endedAt: new Date(expectedEnd).toISOString() });
       return 'ended';
     }
     const period = await this.openPeriod(tx, sub, index, start, end, 'paid', priced);
@@ -240,8 +246,13 @@ export class SubscriptionService {
       price_rule: JSON.stringify(priced.rule),
       score_used: priced.score,
     });
-    if (!paid) return 'pastDue';
+    const renewed: SubscriptionsTable = { ...sub, status: paid ? 'active' : 'past_due', period_index: index, current_period_start: start, current_period_end: end, price_amount: priced.amount, currency: priced.currency };
+    if (!paid) {
+      await this.emit(tx, 'subscription.past_due', renewed);
+      return 'pastDue';
+    }
     await this.grant(tx, { ...sub, period_index: index }, period, priced.benefitIds);
+    await this.emit(tx, 'subscription.renewed', renewed);
     return 'renewed';
   }
 
@@ -259,6 +270,7 @@ export class SubscriptionService {
       const snapshot = await this.plans.snapshot(tx, sub.plan_id, period.plan_version_id);
       const bundle = sub.joint_product_id && this.bundles ? await this.bundles.renewalTerms(tx, sub.joint_product_id) : undefined;
       await this.grant(tx, sub, { ...period, payment_id: paymentId, status: 'paid' }, [...snapshot.plan.benefitIds, ...(bundle?.benefitIds ?? [])]);
+      await this.emit(tx, 'subscription.renewed', { ...sub, status: 'active' });
       return 'renewed';
     }
     if (now - (sub.past_due_since ?? now) < PAST_DUE_GRACE_MS) {
@@ -268,6 +280,7 @@ export class SubscriptionService {
     await this.store.updatePeriod(tx, period.id, { status: 'void' });
     await this.store.update(tx, id, { status: 'expired', ended_at: now, updated_at: now });
     await this.benefits.revokeUnfulfilled(tx, id, 'subscription expired unpaid', now);
+    await this.emit(tx, 'subscription.expired', { ...sub, status: 'expired' }, { reason: 'unpaid past the grace period', endedAt: new Date(now).toISOString() });
     return 'expired';
   }
 
@@ -392,6 +405,22 @@ export class SubscriptionService {
     const total = period.refunded_amount + amount;
     await this.store.updatePeriod(tx, period.id, { refunded_amount: total, status: total === period.price_amount ? 'refunded' : 'partially_refunded' });
     if (sub.joint_product_id && this.bundles) await this.bundles.refunded(tx, sub, id, period.payment_id!, amount);
+  }
+
+  /** A webhook event (outbox), in the transaction of the change. */
+  private async emit(tx: Tx, topic: string, sub: SubscriptionsTable, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.outbox.add(tx, topic, sub.id, {
+      subscriptionId: sub.id,
+      memberId: sub.member_id,
+      planId: sub.plan_id,
+      status: sub.status,
+      price: { amount: sub.price_amount, currency: sub.currency },
+      periodIndex: sub.period_index,
+      currentPeriodStart: new Date(sub.current_period_start).toISOString(),
+      currentPeriodEnd: new Date(sub.current_period_end).toISOString(),
+      jointProductId: sub.joint_product_id,
+      ...extra,
+    });
   }
 
   private async grant(tx: Tx, sub: SubscriptionsTable, period: SubscriptionPeriodsTable, benefitIds: string[]): Promise<void> {

@@ -1,0 +1,251 @@
+import { useState } from 'react';
+import { Bar, BarChart, CartesianGrid, LabelList, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { get, query } from '../api.js';
+import { formatDay, formatMoney, formatNumber } from '../format.js';
+import type { Money } from '../types.js';
+import { Card, Empty, ErrorBanner, Loading, PageHeader, Stat, useLoad } from '../ui.js';
+
+interface MembersAnswer {
+  totals: { registered: number; subscribers: number; newRegistered: number; newSubscribers: number };
+  series: Array<{ start: string; end: string; registered: number; newRegistered: number; subscribers: number; newSubscribers: number; active: number }>;
+}
+interface ConversionAnswer {
+  from: string;
+  to: string;
+  complete?: boolean;
+  withinDays: number;
+  cohortSize: number;
+  partners: Array<{ partnerId: string; partnerCode: string; name: string; converted: number; cohortSize: number; per100: number }>;
+}
+interface LiabilityAnswer {
+  asOf: string;
+  outstanding: number;
+  costPerPoint: Money;
+  value: Money;
+  expiringWithin30Days: number;
+  series: Array<{ start: string; end: string; earned: number; spent: number; expired: number; net: number; outstanding: number }>;
+}
+interface StockAnswer {
+  asOf: string;
+  pools: Array<{ poolId: string; name: string; onHand: number; issuedLast7Days: number; burnPerDay: number; daysLeft: number | null }>;
+}
+
+const RANGES = [
+  { days: 30, label: 'Last 30 days', interval: 'day' },
+  { days: 90, label: 'Last 90 days', interval: 'week' },
+  { days: 365, label: 'Last 12 months', interval: 'month' },
+] as const;
+
+const compact = (n: unknown) => (typeof n === 'number' ? new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 }).format(n) : String(n));
+const COLORS = { primary: '#2f5bea', second: '#16a34a', third: '#f59e0b', muted: '#94a3b8' };
+
+function ChartCard({
+  title,
+  figure,
+  figureLabel,
+  testId,
+  children,
+  note,
+}: {
+  title: string;
+  figure: string;
+  figureLabel: string;
+  testId: string;
+  children: React.ReactNode;
+  note?: React.ReactNode;
+}) {
+  return (
+    <Card className="chart-card" testId={testId}>
+      <div className="chart-head">
+        <h2>{title}</h2>
+        <div className="chart-figure">
+          <div className="stat-value" data-testid={`${testId}-figure`}>
+            {figure}
+          </div>
+          <div className="stat-label">{figureLabel}</div>
+        </div>
+      </div>
+      <div className="chart-body">{children}</div>
+      {note && <div className="chart-note">{note}</div>}
+    </Card>
+  );
+}
+
+export function Dashboard() {
+  const [rangeIndex, setRangeIndex] = useState(0);
+  const range = RANGES[rangeIndex] ?? RANGES[0];
+  // The first range is the API's own default (the 30 days to the server's now); longer ones start on a date.
+  const params = rangeIndex === 0 ? {} : { from: new Date(Date.now() - range.days * 86_400_000).toISOString().slice(0, 10) };
+  const members = useLoad(() => get<MembersAnswer>(`/v1/analytics/members${query({ ...params, interval: range.interval })}`), [rangeIndex]);
+  const conversion = useLoad(() => get<ConversionAnswer>(`/v1/analytics/conversion${query(params)}`), [rangeIndex]);
+  const liability = useLoad(() => get<LiabilityAnswer>(`/v1/analytics/points-liability${query({ ...params, interval: range.interval })}`), [rangeIndex]);
+  const stock = useLoad(() => get<StockAnswer>('/v1/analytics/stock'), []);
+
+  return (
+    <>
+      <PageHeader title="Dashboard">
+        <select aria-label="Range" value={rangeIndex} onChange={(e) => setRangeIndex(Number(e.target.value))}>
+          {RANGES.map((r, i) => (
+            <option key={r.days} value={i}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </PageHeader>
+      <div className="dashboard">
+        <ChartCard
+          title="Members over time"
+          testId="chart-members"
+          figure={members.data ? formatNumber(members.data.totals.subscribers) : '…'}
+          figureLabel="subscribers now"
+          note={
+            members.data && (
+              <>
+                {formatNumber(members.data.totals.registered)} registered · {formatNumber(members.data.totals.newSubscribers)} joined and{' '}
+                {formatNumber(members.data.totals.newRegistered)} signed up in the range
+              </>
+            )
+          }
+        >
+          <ErrorBanner error={members.error} />
+          {!members.data ? (
+            !members.error && <Loading />
+          ) : (
+            <ResponsiveContainer width="100%" height={260}>
+              <LineChart data={members.data.series.map((s) => ({ ...s, day: formatDay(s.start) }))} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                <XAxis dataKey="day" fontSize={11} />
+                <YAxis fontSize={11} tickFormatter={compact} />
+                <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                <Legend />
+                <Line type="monotone" dataKey="subscribers" name="subscribers" stroke={COLORS.primary} strokeWidth={2} dot={false} isAnimationActive={false}>
+                  <LabelList dataKey="subscribers" position="top" fontSize={10} formatter={compact} content={lastLabel(members.data.series.length)} />
+                </Line>
+                <Line type="monotone" dataKey="registered" name="registered" stroke={COLORS.muted} strokeWidth={2} dot={false} isAnimationActive={false}>
+                  <LabelList dataKey="registered" position="top" fontSize={10} formatter={compact} content={lastLabel(members.data.series.length)} />
+                </Line>
+                <Line type="monotone" dataKey="active" name="active buyers" stroke={COLORS.second} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          )}
+        </ChartCard>
+
+        <ChartCard
+          title="Conversion per partner"
+          testId="chart-conversion"
+          figure={conversion.data ? formatNumber(conversion.data.cohortSize) : '…'}
+          figureLabel={conversion.data ? `members joined ${formatDay(conversion.data.from)} – ${formatDay(conversion.data.to)}` : 'members joined'}
+          note={
+            conversion.data && (
+              <>
+                Of every 100 who joined, how many became active on each partner platform within {conversion.data.withinDays} days
+                {conversion.data.complete === false ? ' (a recent cohort: still converting)' : ''}.
+              </>
+            )
+          }
+        >
+          <ErrorBanner error={conversion.error} />
+          {!conversion.data ? (
+            !conversion.error && <Loading />
+          ) : conversion.data.partners.length === 0 ? (
+            <Empty>No partners yet.</Empty>
+          ) : (
+            <ResponsiveContainer width="100%" height={260}>
+              <BarChart data={conversion.data.partners} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                <XAxis dataKey="name" fontSize={11} interval={0} />
+                <YAxis fontSize={11} domain={[0, 'auto']} />
+                <Tooltip formatter={(v, _n, item) => [`${String(v)} per 100 (${formatNumber((item.payload as { converted: number }).converted)} members)`, 'active']} />
+                <Bar dataKey="per100" name="per 100 new members" fill={COLORS.primary} isAnimationActive={false}>
+                  <LabelList dataKey="per100" position="top" fontSize={12} />
+                </Bar>
+              </BarChart>
+            </ResponsiveContainer>
+          )}
+        </ChartCard>
+
+        <ChartCard
+          title="Points liability"
+          testId="chart-liability"
+          figure={liability.data ? formatNumber(liability.data.outstanding) : '…'}
+          figureLabel={liability.data ? `points outstanding, worth ${formatMoney(liability.data.value)}` : 'points outstanding'}
+          note={liability.data && <>{formatNumber(liability.data.expiringWithin30Days)} points expire within 30 days</>}
+        >
+          <ErrorBanner error={liability.error} />
+          {!liability.data ? (
+            !liability.error && <Loading />
+          ) : (
+            <ResponsiveContainer width="100%" height={260}>
+              <BarChart data={liability.data.series.map((s) => ({ ...s, day: formatDay(s.start) }))} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                <XAxis dataKey="day" fontSize={11} />
+                <YAxis fontSize={11} tickFormatter={compact} />
+                <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                <Legend />
+                <Bar dataKey="outstanding" name="outstanding at the end" fill={COLORS.third} isAnimationActive={false}>
+                  <LabelList dataKey="outstanding" position="top" fontSize={10} formatter={compact} content={lastLabel(liability.data.series.length)} />
+                </Bar>
+                <Bar dataKey="earned" name="earned" fill={COLORS.second} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          )}
+        </ChartCard>
+
+        <ChartCard
+          title="Stock per pool"
+          testId="chart-stock"
+          figure={stock.data ? formatNumber(stock.data.pools.reduce((sum, p) => sum + p.onHand, 0)) : '…'}
+          figureLabel="codes on hand"
+          note={
+            stock.data && stock.data.pools.length > 0 ? (
+              <table className="compact">
+                <tbody>
+                  {stock.data.pools.map((p) => (
+                    <tr key={p.poolId}>
+                      <td>{p.name}</td>
+                      <td className="num">{formatNumber(p.onHand)} on hand</td>
+                      <td className="num">{formatNumber(p.burnPerDay, 2)}/day</td>
+                      <td className="num">{p.daysLeft === null ? 'no recent issues' : `${formatNumber(p.daysLeft)} days left`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : undefined
+          }
+        >
+          <ErrorBanner error={stock.error} />
+          {!stock.data ? (
+            !stock.error && <Loading />
+          ) : stock.data.pools.length === 0 ? (
+            <Empty>No pools yet.</Empty>
+          ) : (
+            <ResponsiveContainer width="100%" height={Math.max(140, 48 * stock.data.pools.length + 40)}>
+              <BarChart data={stock.data.pools} layout="vertical" margin={{ top: 8, right: 64, left: 8, bottom: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                <XAxis type="number" fontSize={11} tickFormatter={compact} />
+                <YAxis type="category" dataKey="name" width={170} fontSize={11} />
+                <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                <Bar dataKey="onHand" name="on hand" fill={COLORS.primary} isAnimationActive={false}>
+                  <LabelList dataKey="onHand" position="right" fontSize={12} formatter={(v) => formatNumber(Number(v))} />
+                </Bar>
+              </BarChart>
+            </ResponsiveContainer>
+          )}
+        </ChartCard>
+      </div>
+    </>
+  );
+}
+
+/** A label on the last point of a series only, so a long series stays readable. */
+function lastLabel(length: number) {
+  return function LastLabel(props: { index?: number; x?: number | string; y?: number | string; width?: number | string; value?: unknown }) {
+    if (props.index !== length - 1 || props.value === undefined) return null;
+    const x = Number(props.x ?? 0) + Number(props.width ?? 0) / 2;
+    return (
+      <text x={x} y={Number(props.y ?? 0) - 6} textAnchor="middle" fontSize={11} fill="#334155">
+        {compact(props.value)}
+      </text>
+    );
+  };
+}

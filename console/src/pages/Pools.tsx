@@ -1,0 +1,367 @@
+import { useRef, useState, type ChangeEvent } from 'react';
+import { get, post, type ApiError } from '../api.js';
+import { formatDate, formatMoney, formatNumber, toMinor } from '../format.js';
+import { Link, useRouter } from '../router.js';
+import type { Batch, ImportResult, Pool } from '../types.js';
+import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, Stat, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+
+/** Codes of a pasted list or a file: one a line, or CSV with a "code" column. */
+export function parseCodes(text: string): string[] {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const header = lines[0]?.split(',').map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase());
+  const column = header && header.length > 1 ? header.indexOf('code') : header?.[0] === 'code' ? 0 : -1;
+  if (column >= 0) {
+    return lines
+      .slice(1)
+      .map((l) => (l.split(',')[column] ?? '').trim().replace(/^"|"$/g, ''))
+      .filter((c) => c !== '');
+  }
+  return lines;
+}
+
+export const CHUNK = 1000;
+
+interface Progress {
+  sent: number;
+  total: number;
+  imported: number;
+  duplicates: number;
+  chunks: number;
+  batches: string[];
+  done: boolean;
+}
+
+function ImportCodes({ pool, onProgress }: { pool: Pool; onProgress: () => void }) {
+  const [text, setText] = useState('');
+  const [fileName, setFileName] = useState<string | null>(null);
+  const [unitCost, setUnitCost] = useState('');
+  const [expiresAt, setExpiresAt] = useState('');
+  const [supplier, setSupplier] = useState('');
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const codes = parseCodes(text);
+  const currency = pool.unitCost?.currency ?? 'CNY';
+
+  const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    setFileName(file.name);
+    setText(await file.text());
+  };
+
+  const start = async (event: { preventDefault(): void }) => {
+    event.preventDefault();
+    if (busy || codes.length === 0) return;
+    setBusy(true);
+    setError(null);
+    const options: Record<string, unknown> = {};
+    if (unitCost.trim()) options.unitCost = { amount: toMinor(unitCost, currency) ?? unitCost, currency };
+    if (expiresAt) options.expiresAt = new Date(expiresAt).toISOString();
+    if (supplier.trim()) options.supplier = supplier.trim();
+    const total = codes.length;
+    const run: Progress = { sent: 0, total, imported: 0, duplicates: 0, chunks: Math.ceil(total / CHUNK), batches: [], done: false };
+    setProgress({ ...run });
+    // One key per chunk: a chunk retried after a lost answer is not imported twice.
+    const runId = crypto.randomUUID();
+    try {
+      for (let i = 0; i < total; i += CHUNK) {
+        const chunk = codes.slice(i, i + CHUNK);
+        const result = await post<ImportResult>(`/v1/pools/${pool.id}/codes`, { codes: chunk, ...options }, { idempotencyKey: `console-import-${runId}-${i}` });
+        run.sent += chunk.length;
+        run.imported += result.imported;
+        run.duplicates += result.duplicates;
+        run.batches.push(result.batchId);
+        setProgress({ ...run });
+        onProgress();
+      }
+      run.done = true;
+      setProgress({ ...run });
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const percent = progress ? Math.round((progress.sent / Math.max(progress.total, 1)) * 100) : 0;
+  return (
+    <form onSubmit={start} className="form" aria-label="Import codes">
+      <div className="form-grid">
+        <Field label="Codes: paste one a line (or CSV with a code column)" param="codes" error={error}>
+          <textarea
+            name="codes"
+            rows={6}
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setFileName(null);
+            }}
+            placeholder={'TXV-0001-AAAA\nTXV-0002-BBBB'}
+          />
+        </Field>
+        <div>
+          <Field label="…or choose a file" error={error}>
+            <input ref={fileInput} type="file" name="file" accept=".txt,.csv,text/plain,text/csv" onChange={(e) => void onFile(e)} />
+          </Field>
+          {fileName && <p className="muted">{fileName}</p>}
+          <p className="muted" data-testid="codes-count">
+            {formatNumber(codes.length)} codes in {Math.ceil(codes.length / CHUNK)} chunk{Math.ceil(codes.length / CHUNK) === 1 ? '' : 's'} of up to{' '}
+            {formatNumber(CHUNK)}
+          </p>
+        </div>
+        <Field label={`Unit cost (${currency}, optional)`} param="unitCost" error={error}>
+          <input name="unitCost" value={unitCost} onChange={(e) => setUnitCost(e.target.value)} placeholder="12.00" />
+        </Field>
+        <Field label="Codes expire at (optional)" param="expiresAt" error={error}>
+          <input name="expiresAt" type="datetime-local" value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} />
+        </Field>
+        <Field label="Supplier (optional)" param="supplier" error={error}>
+          <input name="supplier" value={supplier} onChange={(e) => setSupplier(e.target.value)} />
+        </Field>
+      </div>
+      {progress && (
+        <div className="import-progress" data-testid="import-progress">
+          <progress max={progress.total} value={progress.sent} aria-label="Import progress" />
+          <span data-testid="import-status">
+            {progress.done ? 'Done: ' : `${percent}%: `}
+            {formatNumber(progress.imported)} imported, {formatNumber(progress.duplicates)} duplicates skipped ({formatNumber(progress.sent)} of{' '}
+            {formatNumber(progress.total)} sent, {progress.batches.length} of {progress.chunks} chunks)
+          </span>
+        </div>
+      )}
+      <FormError error={error} fields={['codes', 'unitCost', 'expiresAt', 'supplier']} />
+      <button type="submit" disabled={busy || codes.length === 0}>
+        {busy ? 'Importing…' : `Import ${formatNumber(codes.length)} codes`}
+      </button>
+    </form>
+  );
+}
+
+function CreatePool({ onCreated }: { onCreated: (pool: Pool) => void }) {
+  const [name, setName] = useState('');
+  const [unitCost, setUnitCost] = useState('');
+  const [currency, setCurrency] = useState('CNY');
+  const [supplier, setSupplier] = useState('');
+  const [partnerId, setPartnerId] = useState('');
+  const [threshold, setThreshold] = useState('');
+  const form = useSubmit(
+    () =>
+      post<Pool>('/v1/pools', {
+        name,
+        ...(unitCost.trim() ? { unitCost: { amount: toMinor(unitCost, currency) ?? unitCost, currency } } : {}),
+        ...(supplier.trim() ? { supplier: supplier.trim() } : {}),
+        ...(partnerId.trim() ? { partnerId: partnerId.trim() } : {}),
+        ...(threshold.trim() ? { lowStockThreshold: /^\d+$/.test(threshold.trim()) ? Number(threshold) : threshold } : {}),
+      }),
+    onCreated,
+  );
+  return (
+    <form onSubmit={form.submit} className="form" aria-label="Create a pool">
+      <div className="form-grid">
+        <Field label="Name" param="name" error={form.error}>
+          <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Tencent Video VIP month cards" />
+        </Field>
+        <Field label="Unit cost (optional)" param="unitCost" error={form.error}>
+          <input name="unitCost" value={unitCost} onChange={(e) => setUnitCost(e.target.value)} placeholder="12.00" />
+        </Field>
+        <Field label="Currency" param="unitCost.currency" error={form.error}>
+          <input name="currency" value={currency} maxLength={3} onChange={(e) => setCurrency(e.target.value.toUpperCase())} />
+        </Field>
+        <Field label="Supplier (optional)" param="supplier" error={form.error}>
+          <input name="supplier" value={supplier} onChange={(e) => setSupplier(e.target.value)} />
+        </Field>
+        <Field label="Partner id (optional)" param="partnerId" error={form.error}>
+          <input name="partnerId" value={partnerId} onChange={(e) => setPartnerId(e.target.value)} />
+        </Field>
+        <Field label="Low-stock threshold (optional)" param="lowStockThreshold" error={form.error}>
+          <input name="lowStockThreshold" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+        </Field>
+      </div>
+      <FormError error={form.error} fields={['name', 'unitCost', 'supplier', 'partnerId', 'lowStockThreshold']} />
+      <button type="submit" disabled={form.busy}>
+        Create pool
+      </button>
+    </form>
+  );
+}
+
+export function Pools() {
+  const pools = usePaged<Pool>('/v1/pools');
+  const [creating, setCreating] = useState(false);
+  const { navigate } = useRouter();
+  return (
+    <>
+      <PageHeader title="Code pools">
+        <button type="button" onClick={() => setCreating((c) => !c)}>
+          {creating ? 'Close' : 'New pool'}
+        </button>
+      </PageHeader>
+      {creating && (
+        <Card title="New pool">
+          <CreatePool onCreated={(pool) => navigate(`/pools/${pool.id}`)} />
+        </Card>
+      )}
+      <Card>
+        {pools.items.length === 0 && !pools.loading && !pools.error ? (
+          <Empty>No pools yet.</Empty>
+        ) : (
+          <table data-testid="pools-table">
+            <thead>
+              <tr>
+                <th>Pool</th>
+                <th className="num">Available</th>
+                <th className="num">Issued</th>
+                <th className="num">Total</th>
+                <th className="num">Expired</th>
+                <th>Unit cost</th>
+                <th>Supplier</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pools.items.map((p) => (
+                <tr key={p.id} data-pool-id={p.id}>
+                  <td>
+                    <Link to={`/pools/${p.id}`}>{p.name}</Link> {p.lowStock && <StatusBadge status="low_stock" />}
+                  </td>
+                  <td className="num" data-testid="pool-available">
+                    {formatNumber(p.available)}
+                  </td>
+                  <td className="num">{formatNumber(p.issued)}</td>
+                  <td className="num">{formatNumber(p.total)}</td>
+                  <td className="num">{formatNumber(p.expired)}</td>
+                  <td>{formatMoney(p.unitCost)}</td>
+                  <td>{p.supplier ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager paged={pools} />
+      </Card>
+    </>
+  );
+}
+
+interface CostLine {
+  batchId: string | null;
+  currency: string | null;
+  unitCost: number | null;
+  issued: number;
+  available: number;
+  issuedCost: number | null;
+  stockValue: number | null;
+}
+
+export function PoolDetail({ id }: { id: string }) {
+  const pool = useLoad(() => get<Pool>(`/v1/pools/${id}`), [id]);
+  const batches = useLoad(() => get<{ data: Batch[] }>(`/v1/pools/${id}/batches`), [id]);
+  const cost = useLoad(() => get<{ totals: CostLine[] }>(`/v1/pools/${id}/cost-report`), [id]);
+  const codes = usePaged<{ id: string; maskedCode: string; status: string; expiresAt: string | null; issuedTo: string | null; issuedAt: string | null }>(
+    `/v1/pools/${id}/codes`,
+    10,
+  );
+  const refresh = () => {
+    pool.reload();
+    batches.reload();
+    cost.reload();
+  };
+  if (pool.error) return <ErrorBanner error={pool.error} />;
+  if (!pool.data) return <Loading what="the pool" />;
+  const p = pool.data;
+  return (
+    <>
+      <PageHeader title={p.name}>
+        <Link to="/pools">All pools</Link>
+      </PageHeader>
+      <Card title="Stock">
+        <div className="stats" data-testid="pool-stock">
+          <Stat label="available" value={formatNumber(p.available)} testId="stock-available" />
+          <Stat label="issued" value={formatNumber(p.issued)} testId="stock-issued" />
+          <Stat label="total" value={formatNumber(p.total)} testId="stock-total" />
+          <Stat label="expired" value={formatNumber(p.expired)} />
+          <Stat label="voided" value={formatNumber(p.voided)} />
+          {cost.data?.totals.map((t) => (
+            <Stat
+              key={t.currency ?? 'none'}
+              label={`cost of issued codes${t.currency ? '' : ' (no unit cost)'}`}
+              value={t.currency && t.issuedCost !== null ? formatMoney({ amount: t.issuedCost, currency: t.currency }) : '—'}
+            />
+          ))}
+        </div>
+        <p className="muted">
+          <code>{p.id}</code>
+          {p.lowStockThreshold !== null ? ` · low-stock alert below ${p.lowStockThreshold}` : ''}
+          {p.lowStock ? ' · stock is low' : ''}
+        </p>
+      </Card>
+      <Card title="Import codes">
+        <ImportCodes pool={p} onProgress={refresh} />
+      </Card>
+      <Card title="Batches">
+        {batches.data && batches.data.data.length === 0 ? (
+          <Empty>No codes imported yet.</Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Batch</th>
+                <th className="num">Total</th>
+                <th className="num">Available</th>
+                <th className="num">Issued</th>
+                <th className="num">Duplicates</th>
+                <th>Unit cost</th>
+                <th>Expires</th>
+                <th>Imported</th>
+              </tr>
+            </thead>
+            <tbody>
+              {batches.data?.data.map((b) => (
+                <tr key={b.id}>
+                  <td>
+                    <code>{b.id}</code>
+                  </td>
+                  <td className="num">{formatNumber(b.total)}</td>
+                  <td className="num">{formatNumber(b.available)}</td>
+                  <td className="num">{formatNumber(b.issued)}</td>
+                  <td className="num">{formatNumber(b.duplicates)}</td>
+                  <td>{formatMoney(b.unitCost)}</td>
+                  <td>{formatDate(b.expiresAt)}</td>
+                  <td>{formatDate(b.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <Card title="Codes (masked)">
+        <table>
+          <thead>
+            <tr>
+              <th>Code</th>
+              <th>Status</th>
+              <th>Expires</th>
+              <th>Issued to</th>
+            </tr>
+          </thead>
+          <tbody>
+            {codes.items.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <code>{c.maskedCode}</code>
+                </td>
+                <td>
+                  <StatusBadge status={c.status} />
+                </td>
+                <td>{formatDate(c.expiresAt)}</td>
+                <td>{c.issuedTo ? <Link to={`/members/${c.issuedTo}`}>{c.issuedTo}</Link> : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Pager paged={codes} />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,221 @@
+import { useCallback, useEffect, useRef, useState, type DependencyList, type ReactNode } from 'react';
+import { ApiError, get, type Page } from './api.js';
+
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, { type: 'client_error', code: 'client_error', message: error instanceof Error ? error.message : String(error) });
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Runs a read when its inputs change; the last answer wins. */
+export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  const generation = useRef(0);
+  useEffect(() => {
+    const mine = ++generation.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => mine === generation.current && setState({ data, loading: false }),
+      (error: unknown) => mine === generation.current && setState({ error: asApiError(error), loading: false }),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+export interface Paged<T> {
+  items: T[];
+  hasMore: boolean;
+  loading: boolean;
+  error: ApiError | undefined;
+  loadMore(): void;
+  reload(): void;
+}
+
+/** A cursor-paginated list (`?limit=&startingAfter=` → `{data, hasMore}`), grown by "Load more". */
+export function usePaged<T>(path: string, limit = 25, cursorOf: (item: T) => string = (item) => (item as { id: string }).id): Paged<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [hasMore, setHasMore] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [tick, setTick] = useState(0);
+  const generation = useRef(0);
+  const sep = path.includes('?') ? '&' : '?';
+
+  const fetchPage = useCallback(
+    async (after: string | undefined, append: boolean) => {
+      const mine = ++generation.current;
+      setLoading(true);
+      try {
+        const page = await get<Page<T>>(`${path}${sep}limit=${limit}${after ? `&startingAfter=${encodeURIComponent(after)}` : ''}`);
+        if (mine !== generation.current) return;
+        setItems((old) => (append ? [...old, ...page.data] : page.data));
+        setHasMore(page.hasMore);
+        setError(undefined);
+      } catch (e) {
+        if (mine === generation.current) setError(asApiError(e));
+      } finally {
+        if (mine === generation.current) setLoading(false);
+      }
+    },
+    [path, sep, limit],
+  );
+
+  useEffect(() => {
+    void fetchPage(undefined, false);
+  }, [fetchPage, tick]);
+
+  return {
+    items,
+    hasMore,
+    loading,
+    error,
+    loadMore: () => {
+      const last = items[items.length - 1];
+      void fetchPage(last === undefined ? undefined : cursorOf(last), true);
+    },
+    reload: () => setTick((t) => t + 1),
+  };
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <h1>{title}</h1>
+      <div className="page-actions">{children}</div>
+    </header>
+  );
+}
+
+export function Card({ title, children, className, testId }: { title?: ReactNode; children: ReactNode; className?: string; testId?: string }) {
+  return (
+    <section className={`card ${className ?? ''}`} data-testid={testId}>
+      {title !== undefined && <h2>{title}</h2>}
+      {children}
+    </section>
+  );
+}
+
+export function ErrorBanner({ error }: { error: ApiError | undefined | null }) {
+  if (!error) return null;
+  return (
+    <div className="error-banner" role="alert">
+      <strong>{error.message}</strong>
+      <span className="error-code">
+        {error.status ? `${error.status} ` : ''}
+        {error.code}
+        {error.param ? ` · ${error.param}` : ''}
+      </span>
+    </div>
+  );
+}
+
+export function Loading({ what }: { what?: string }) {
+  return <p className="muted">Loading{what ? ` ${what}` : ''}…</p>;
+}
+
+/** Does an error's `param` ("prices.0.amount.amount") belong to a field ("prices.0")? */
+export function paramMatches(errorParam: string | undefined, field: string): boolean {
+  if (!errorParam) return false;
+  return errorParam === field || errorParam.startsWith(`${field}.`);
+}
+
+export function Field({
+  label,
+  param,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  param?: string;
+  error?: ApiError | null | undefined;
+  hint?: string;
+  children: ReactNode;
+}) {
+  const mine = param !== undefined && error && paramMatches(error.param, param) ? error : undefined;
+  return (
+    <label className={`field ${mine ? 'has-error' : ''}`} data-param={param}>
+      <span className="field-label">{label}</span>
+      {children}
+      {hint && !mine && <span className="field-hint">{hint}</span>}
+      {mine && (
+        <span className="field-error" role="alert">
+          {mine.message}
+        </span>
+      )}
+    </label>
+  );
+}
+
+/** The error of a form, unless a field of the form shows it next to itself. */
+export function FormError({ error, fields }: { error: ApiError | null | undefined; fields: string[] }) {
+  if (!error) return null;
+  if (fields.some((f) => paramMatches(error.param, f))) return null;
+  return <ErrorBanner error={error} />;
+}
+
+export function Pager<T>({ paged }: { paged: Paged<T> }) {
+  return (
+    <div className="pager">
+      {paged.error && <ErrorBanner error={paged.error} />}
+      {paged.loading && <span className="muted">Loading…</span>}
+      {!paged.loading && paged.hasMore && (
+        <button type="button" className="secondary" onClick={paged.loadMore}>
+          Load more
+        </button>
+      )}
+      {!paged.loading && !paged.hasMore && paged.items.length > 0 && <span className="muted">{paged.items.length} shown · end of list</span>}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status.replace(/[^a-z_]/g, '')}`}>{status.replace(/_/g, ' ')}</span>;
+}
+
+export function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
+  return (
+    <div className="stat" data-testid={testId}>
+      <div className="stat-value">{value}</div>
+      <div className="stat-label">{label}</div>
+    </div>
+  );
+}
+
+/** A submit handler that tracks busy and the API's error. */
+export function useSubmit<T>(action: () => Promise<T>, onDone?: (result: T) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = async (event?: { preventDefault(): void }) => {
+    event?.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await action();
+      onDone?.(result);
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, submit };
+}
+
+export function Json({ value }: { value: unknown }) {
+  return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
+}
