@@ -180,7 +180,8 @@ export async function importOrders(db: Db, orders: OrderService, members: Member
       if (format === 'csv') {
         const values = parseCsvLine(text);
         if (values.length !== header!.length) throw new RowError('parameter_invalid', `expected ${header!.length} fields, found ${values.length}`);
-        fields = Object.fromEntries(header!.map((h, i) => [h, values[i]]));
+        fields = {};
+        for (let i = 0; i < header!.length; i++) fields[header![i]!] = values[i];
       } else {
         const parsed: unknown = JSON.parse(text);
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RowError('invalid_json', 'each line must be a JSON object');
