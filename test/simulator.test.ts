@@ -42,13 +42,13 @@ const comparable = (r: SimulationReport) => ({ ...r, seconds: 0, memberDaysPerSe
 
 describe('tessera simulate', () => {
   it('gives the same ecosystem for the same seed, and another for another seed', async () => {
-    const first = await run({ members: 120, days: 40, seed: 42 });
-    const again = await run({ members: 120, days: 40, seed: 42 });
-    const other = await run({ members: 120, days: 40, seed: 43 });
+    const first = await run({ members: 150, days: 60, seed: 42 });
+    const again = await run({ members: 150, days: 60, seed: 42 });
+    const other = await run({ members: 150, days: 60, seed: 43 });
     const a = await figures(first.app);
-    expect(a.members).toBe(120);
+    expect(a.members).toBe(150);
     expect(a.orders).toBeGreaterThan(50);
-    expect(a.subscriptions88 + a.subscriptions888).toBeGreaterThan(10);
+    expect(a.subscriptions88 + a.subscriptions888).toBeGreaterThan(5);
     expect(await figures(again.app)).toEqual(a);
     expect(comparable(again.report)).toEqual(comparable(first.report));
     expect(first.report.memberDays).toBeGreaterThan(0);
@@ -64,11 +64,11 @@ describe('tessera simulate', () => {
     const to = new Date(END - 22 * 86_400_000).toISOString();
     const response = await app.call('GET', `/v1/analytics/conversion?from=${from}&to=${to}&withinDays=30`);
     expect(response.status).toBe(200);
-    expect(response.body.cohortSize, JSON.stringify(response.body)).toBeGreaterThan(100);
+    expect(response.body.cohortSize, JSON.stringify(response.body)).toBeGreaterThan(50);
     const per100 = Object.fromEntries(response.body.partners.map((p: { partnerCode: string; per100: number }) => [p.partnerCode, p.per100]));
-    expect(Math.abs(per100.youku - 38)).toBeLessThanOrEqual(8);
-    expect(Math.abs(per100.eleme - 32)).toBeLessThanOrEqual(8);
-    expect(Math.abs(per100.taopiaopiao - 27)).toBeLessThanOrEqual(8);
+    expect(Math.abs(per100.youku - 38)).toBeLessThanOrEqual(6);
+    expect(Math.abs(per100.eleme - 32)).toBeLessThanOrEqual(6);
+    expect(Math.abs(per100.taopiaopiao - 27)).toBeLessThanOrEqual(6);
     expect(report.redemptions.onDoubleEleven).toBeGreaterThan(0);
 
     // The other dashboards have numbers too.

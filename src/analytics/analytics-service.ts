@@ -1,4 +1,5 @@
 import type { Clock } from '../platform/clock.js';
+import { notFound } from '../platform/errors.js';
 import type { Db } from '../schema.js';
 import {
   bucketIndex,
@@ -100,18 +101,24 @@ export class AnalyticsService {
     return this.refreshing;
   }
 
-  /** Brings the rollups up to date when anything was written since; cheap when nothing was (a few index look-ups per source). */
+  /**
+   * Brings the rollups up to date when anything was written since; cheap when nothing was (a
+   * few index look-ups per source). Checked again after a refresh: one already running (the
+   * job's) may have passed a source before the latest rows arrived.
+   */
   async ensureFresh(): Promise<void> {
+    for (let round = 0; round < 3 && (await this.stale()); round++) await this.refresh();
+  }
+
+  private async stale(): Promise<boolean> {
     const marks = await this.store.lastIds(this.db.read);
     for (const source of SOURCES) {
       const max = await this.store.maxId(this.db.read, source);
       if (max === null) continue;
       const lo = marks.get(source) ?? '';
-      if (max > lo || (await this.store.pending(this.db.read, source, minId(lo, lateFloor(max))))) {
-        await this.refresh();
-        return;
-      }
+      if (max > lo || (await this.store.pending(this.db.read, source, minId(lo, lateFloor(max))))) return true;
     }
+    return false;
   }
 
   private async runRefresh(onProgress?: (source: string, chunks: number) => void): Promise<number> {
@@ -196,6 +203,7 @@ export class AnalyticsService {
 
   async retention(query: RangeQuery & { planId?: string | undefined }) {
     const range = parseRange(query, this.clock.now(), 365);
+    if (query.planId !== undefined && !(await this.store.planExists(this.db.read, query.planId))) throw notFound('plan', query.planId, 'planId');
     const rows = await this.store.cohorts(this.db.read, range.from, range.to, query.planId);
     const byMonth = new Map<number, { size: number; live: number; atLeast: Map<number, number> }>();
     for (const row of rows) {
@@ -352,6 +360,7 @@ export class AnalyticsService {
     const first = buckets[0]!;
     const startMs = first.startDay * DAY;
     const pools = await this.store.pools(read, query.poolId);
+    if (query.poolId !== undefined && pools.length === 0) throw notFound('pool', query.poolId, 'poolId');
     const out = [];
     for (const pool of pools) {
       const until = Math.max(now, buckets[buckets.length - 1]!.endDay * DAY);
@@ -418,8 +427,8 @@ export class AnalyticsService {
   async conversion(query: RangeQuery & { withinDays?: number | undefined }) {
     const withinDays = query.withinDays ?? 30;
     const now = this.clock.now();
-    // By default the latest 30 days of joiners whose N days have all passed: a younger cohort is still converting.
-    const range = parseRange(query, now, 30, now - withinDays * DAY);
+    // By default the latest 90 days of joiners whose N days have all passed: a younger cohort is still converting.
+    const range = parseRange(query, now, 90, now - withinDays * DAY);
     await this.ensureFresh();
     const read = this.db.read;
     const [partners, cohortSize, converted] = await Promise.all([

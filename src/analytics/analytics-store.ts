@@ -331,6 +331,11 @@ export class AnalyticsStore {
     return new Map(r.rows.map((x) => [x.partner_id, n(x.n)]));
   }
 
+  async planExists(db: Executor, planId: string): Promise<boolean> {
+    const r = await sql<{ one: number }>`select 1 as one from plans where id = ${planId}`.execute(db);
+    return r.rows.length > 0;
+  }
+
   async partners(db: Executor): Promise<Array<{ id: string; code: string; name: string }>> {
     const r = await sql<{ id: string; code: string; name: string }>`select id, code, name from partners order by code, id`.execute(db);
     return r.rows;

@@ -4,7 +4,7 @@ import type { Config } from '../platform/config.js';
 import { simulate, type SimulationReport } from './simulate.js';
 
 /** The small simulation a fresh demo install runs so that no dashboard is empty; TESSERA_DEMO_SIMULATION=0 skips it. */
-export const DEMO_SIMULATION = { members: 300, days: 120, seed: 1111 };
+export const DEMO_SIMULATION = { members: 500, days: 120, seed: 1111 };
 
 export function demoSimulationWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.TESSERA_DEMO_SIMULATION !== '0';

@@ -114,23 +114,27 @@ export async function simulate(db: Db, services: Services, clock: ManualClock, o
   const cheapest = items[0]?.pointsPrice ?? Number.POSITIVE_INFINITY;
 
   const conversion = options.conversion ?? Object.fromEntries(Object.entries(DEFAULT_CONVERSION).map(([code, p]) => [code, p.per100]));
-  const partners: Array<{ id: string; code: string; per100: number }> = [];
+  // Each partner converts its share of the joiners in turn (an accumulator started at a random
+  // phase), so any run of joiners converts within one member of the configured rate.
+  const partners: Array<{ id: string; code: string; per100: number; due: number }> = [];
   for (const [code, per100] of Object.entries(conversion).sort((a, b) => a[0].localeCompare(b[0]))) {
     const existing = await attempt(() => services.partners.get(code));
     const partner = existing ?? (await db.write((tx) => services.partners.create(tx, { code, name: DEFAULT_CONVERSION[code]?.name ?? code })));
-    partners.push({ id: partner.id, code, per100 });
+    partners.push({ id: partner.id, code, per100, due: random.next() });
   }
 
   // Sign-ups grow over the period (more joining towards the end), each member with their own habits.
-  // Heavy shoppers order more often and bigger baskets (the 88VIP kind); most members rarely.
+  // A quarter are heavy shoppers (the 88VIP kind: an order most days, baskets of a few hundred
+  // yuan, so their loyalty score passes 1,000 within weeks); the rest order now and then.
   const members: SimMember[] = Array.from({ length: options.members }, (_, index) => {
-    const rate = Math.min(1.5, random.logNormal(-3.0, 1.3));
+    const heavy = random.chance(0.25);
+    const rate = heavy ? Math.min(2, random.logNormal(Math.log(0.5), 0.4)) : Math.min(1, random.logNormal(-3.3, 1.0));
     return {
       id: null,
       index,
       signupDay: Math.min(options.days - 1, Math.floor(options.days * Math.pow(random.next(), 0.8))),
       rate,
-      mu: Math.log(8_000) + 0.5 * random.normal() + 0.6 * Math.log(rate / 0.05),
+      mu: heavy ? Math.log(25_000) + 0.4 * random.normal() : Math.log(8_000) + 0.5 * random.normal(),
       affinity: random.logNormal(0, 0.6),
       subscriptionId: null,
       leaving: false,
@@ -213,7 +217,7 @@ export async function simulate(db: Db, services: Services, clock: ManualClock, o
       if (m.subscriptionId !== null || m.leaving) continue;
       // Loyal members wait for the 88-yuan price (score ≥ 1,000); others buy now and then at 888.
       const score = Math.floor(m.spend / 1_000) + 2 * m.orders + m.activeDays;
-      if (!random.chance((score >= 1_000 ? 0.08 : 0.012) * m.affinity * (rush ? 3 : 1))) continue;
+      if (!random.chance((score >= 1_000 ? 0.08 : 0.003) * m.affinity * (rush ? 3 : 1))) continue;
       const useJoint = joint !== undefined && random.chance(0.1);
       const sub = await attempt(() =>
         db.write((tx) => (useJoint ? services.joint.purchase(tx, joint.id, m.id!) : services.subscriptions.create(tx, { memberId: m.id!, planId }))),
@@ -228,7 +232,9 @@ export async function simulate(db: Db, services: Services, clock: ManualClock, o
         m.joined = true;
         const joinedAt = clock.now();
         for (const p of partners) {
-          if (!random.chance(p.per100 / 100)) continue;
+          p.due += p.per100 / 100;
+          if (p.due < 1) continue;
+          p.due -= 1;
           // Most become active in the first days; all within three weeks.
           const delay = Math.floor(random.next() * random.next() * 21 * DAY);
           pending.push({ at: joinedAt + 60_000 + delay, partnerId: p.id, code: p.code, member: m });

@@ -178,6 +178,7 @@ function DeliveryAttempts({ id, onReplayed }: { id: string; onReplayed: () => vo
   if (!detail.data) return <Loading />;
   return (
     <div className="delivery-detail">
+      {detail.data.attempts.length === 0 && <p className="muted small">No attempt yet{detail.data.nextAttemptAt ? `: the first is due ${formatDate(detail.data.nextAttemptAt)}` : ''}.</p>}
       <table className="compact">
         <thead>
           <tr>
