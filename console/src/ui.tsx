@@ -219,3 +219,17 @@ export function useSubmit<T>(action: () => Promise<T>, onDone?: (result: T) => v
 export function Json({ value }: { value: unknown }) {
   return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
 }
+
+/** Suggestions for a partner field: every partner's code (and name), from /v1/partners. */
+export function PartnerSuggestions({ id, values = 'code' }: { id: string; values?: 'code' | 'id' }) {
+  const partners = useLoad(() => get<Page<{ id: string; code: string; name: string }>>('/v1/partners?limit=100'), []);
+  return (
+    <datalist id={id}>
+      {partners.data?.data.map((p) => (
+        <option key={p.id} value={values === 'code' ? p.code : p.id}>
+          {p.name}
+        </option>
+      ))}
+    </datalist>
+  );
+}

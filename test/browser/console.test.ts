@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('operator console in a browser', { timeout: 120_00
       for (const [link, title] of screens) {
         await page.click(`nav.sidebar a:text-is("${link}")`);
         await page.locator('main h1', { hasText: title }).waitFor(WAIT);
-        await page.locator('main .muted:text-is("Loading…")').waitFor({ state: 'detached', ...WAIT });
+        await expect.poll(() => page.locator('main .muted:text-is("Loading…")').count(), WAIT).toBe(0);
         expect(await page.locator('main .error-banner').count(), link).toBe(0);
       }
       // The first row of each list opens its detail page.
@@ -153,7 +153,7 @@ describe.skipIf(!hasChromium)('operator console in a browser', { timeout: 120_00
         await page.goto(`${base}/console${list}`);
         await page.locator('main table tbody tr a').first().click();
         await page.locator('main h2', { hasText: detail }).first().waitFor(WAIT);
-        await page.locator('main .muted:text-is("Loading…")').waitFor({ state: 'detached', ...WAIT });
+        await expect.poll(() => page.locator('main .muted:text-is("Loading…")').count(), WAIT).toBe(0);
         expect(await page.locator('main .error-banner').count(), list).toBe(0);
       }
     } finally {

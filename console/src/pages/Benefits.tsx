@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { get, post } from '../api.js';
 import { formatDate, formatMoney, toMinor } from '../format.js';
 import type { Benefit, BenefitKind, Pool } from '../types.js';
-import { Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, useLoad, useSubmit } from '../ui.js';
+import { Card, Empty, PartnerSuggestions, ErrorBanner, Field, FormError, Loading, PageHeader, useLoad, useSubmit } from '../ui.js';
 
 const KINDS: Array<{ kind: BenefitKind; label: string }> = [
   { kind: 'partner_membership', label: 'Partner membership (activated by the partner)' },
@@ -91,7 +91,8 @@ function CreateBenefit({ onCreated }: { onCreated: () => void }) {
         {kind === 'partner_membership' && (
           <>
             <Field label="Partner" param="partner" error={form.error}>
-              <input name="partner" value={partner} onChange={(e) => setPartner(e.target.value)} placeholder="youku" />
+              <input name="partner" list="benefit-partners" value={partner} onChange={(e) => setPartner(e.target.value)} placeholder="youku" />
+              <PartnerSuggestions id="benefit-partners" />
             </Field>
             <Field label="Membership" param="membership" error={form.error}>
               <input name="membership" value={membership} onChange={(e) => setMembership(e.target.value)} placeholder="Youku VIP annual" />

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, LabelList, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get, query } from '../api.js';
-import { formatDay, formatMoney, formatNumber } from '../format.js';
+import { formatDay, formatMoney, formatNumber, formatPercent } from '../format.js';
 import type { Money } from '../types.js';
 import { Card, Empty, ErrorBanner, Loading, PageHeader, Stat, useLoad } from '../ui.js';
 
@@ -28,6 +28,34 @@ interface LiabilityAnswer {
 interface StockAnswer {
   asOf: string;
   pools: Array<{ poolId: string; name: string; onHand: number; issuedLast7Days: number; burnPerDay: number; daysLeft: number | null }>;
+}
+
+interface SpendSide {
+  count: number;
+  orders: number;
+  spend: Money;
+  perMember: Money;
+}
+interface SpendAnswer {
+  members: SpendSide;
+  nonMembers: SpendSide;
+  ratio: number | null;
+}
+interface BenefitCostAnswer {
+  members: number;
+  codes: { issued: number; cost: Money };
+  revenueShares: { amount: Money };
+  total: Money;
+  perMember: Money;
+}
+interface FunnelAnswer {
+  cheapestItemPoints: number | null;
+  stages: { members: number; withPoints: number; couldAfford: number; redeemed: number };
+  redemptions: number;
+  pointsSpent: number;
+}
+interface RetentionAnswer {
+  cohorts: Array<{ cohort: string; size: number; live: number; liveShare: number | null; renewals: Array<{ term: number; renewed: number; share: number | null }> }>;
 }
 
 const RANGES = [
@@ -80,6 +108,10 @@ export function Dashboard() {
   const conversion = useLoad(() => get<ConversionAnswer>(`/v1/analytics/conversion${query(params)}`), [rangeIndex]);
   const liability = useLoad(() => get<LiabilityAnswer>(`/v1/analytics/points-liability${query({ ...params, interval: range.interval })}`), [rangeIndex]);
   const stock = useLoad(() => get<StockAnswer>('/v1/analytics/stock'), []);
+  const spend = useLoad(() => get<SpendAnswer>(`/v1/analytics/spend${query(params)}`), [rangeIndex]);
+  const cost = useLoad(() => get<BenefitCostAnswer>(`/v1/analytics/benefit-cost${query(params)}`), [rangeIndex]);
+  const funnel = useLoad(() => get<FunnelAnswer>(`/v1/analytics/redemption-funnel${query(params)}`), [rangeIndex]);
+  const retention = useLoad(() => get<RetentionAnswer>('/v1/analytics/retention'), []);
 
   return (
     <>
@@ -150,14 +182,14 @@ export function Dashboard() {
           ) : conversion.data.partners.length === 0 ? (
             <Empty>No partners yet.</Empty>
           ) : (
-            <ResponsiveContainer width="100%" height={260}>
-              <BarChart data={conversion.data.partners} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
+            <ResponsiveContainer width="100%" height={Math.max(160, 30 * conversion.data.partners.length + 40)}>
+              <BarChart data={conversion.data.partners} layout="vertical" margin={{ top: 4, right: 48, left: 8, bottom: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-                <XAxis dataKey="name" fontSize={11} interval={0} />
-                <YAxis fontSize={11} domain={[0, 'auto']} />
+                <XAxis type="number" fontSize={11} domain={[0, (max: number) => Math.max(10, Math.ceil(max / 10) * 10)]} />
+                <YAxis type="category" dataKey="name" width={150} fontSize={11} interval={0} />
                 <Tooltip formatter={(v, _n, item) => [`${String(v)} per 100 (${formatNumber((item.payload as { converted: number }).converted)} members)`, 'active']} />
                 <Bar dataKey="per100" name="per 100 new members" fill={COLORS.primary} isAnimationActive={false}>
-                  <LabelList dataKey="per100" position="top" fontSize={12} />
+                  <LabelList dataKey="per100" position="right" fontSize={12} />
                 </Bar>
               </BarChart>
             </ResponsiveContainer>
@@ -232,6 +264,96 @@ export function Dashboard() {
             </ResponsiveContainer>
           )}
         </ChartCard>
+      </div>
+      <div className="dashboard lower">
+        <Card title="Spend per member" testId="spend">
+          <ErrorBanner error={spend.error} />
+          {spend.data && (
+            <>
+              <div className="stats">
+                <Stat label={`per member (${formatNumber(spend.data.members.count)} members)`} value={formatMoney(spend.data.members.perMember)} />
+                <Stat label={`per non-member (${formatNumber(spend.data.nonMembers.count)})`} value={formatMoney(spend.data.nonMembers.perMember)} />
+                <Stat label="members spend this many times as much" value={spend.data.ratio === null ? '—' : `×${formatNumber(spend.data.ratio, 2)}`} />
+              </div>
+              <p className="chart-note">
+                {formatNumber(spend.data.members.orders)} member orders ({formatMoney(spend.data.members.spend)}) · {formatNumber(spend.data.nonMembers.orders)}{' '}
+                other orders ({formatMoney(spend.data.nonMembers.spend)})
+              </p>
+            </>
+          )}
+        </Card>
+        <Card title="Benefit cost" testId="benefit-cost">
+          <ErrorBanner error={cost.error} />
+          {cost.data && (
+            <>
+              <div className="stats">
+                <Stat label="per member" value={formatMoney(cost.data.perMember)} />
+                <Stat label={`${formatNumber(cost.data.codes.issued)} codes issued`} value={formatMoney(cost.data.codes.cost)} />
+                <Stat label="revenue shares paid" value={formatMoney(cost.data.revenueShares.amount)} />
+              </div>
+              <p className="chart-note">
+                {formatMoney(cost.data.total)} in all over {formatNumber(cost.data.members)} members
+              </p>
+            </>
+          )}
+        </Card>
+        <Card title="Redemption funnel" testId="funnel">
+          <ErrorBanner error={funnel.error} />
+          {funnel.data && (
+            <>
+              <ResponsiveContainer width="100%" height={180}>
+                <BarChart
+                  data={[
+                    { stage: 'members', n: funnel.data.stages.members },
+                    { stage: 'with points', n: funnel.data.stages.withPoints },
+                    { stage: 'could afford', n: funnel.data.stages.couldAfford },
+                    { stage: 'redeemed', n: funnel.data.stages.redeemed },
+                  ]}
+                  margin={{ top: 20, right: 24, left: 0, bottom: 0 }}
+                >
+                  <XAxis dataKey="stage" fontSize={11} interval={0} />
+                  <YAxis fontSize={11} tickFormatter={compact} />
+                  <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                  <Bar dataKey="n" name="members" fill={COLORS.second} isAnimationActive={false}>
+                    <LabelList dataKey="n" position="top" fontSize={11} formatter={(v) => formatNumber(Number(v))} />
+                  </Bar>
+                </BarChart>
+              </ResponsiveContainer>
+              <p className="chart-note">
+                {formatNumber(funnel.data.redemptions)} redemptions for {formatNumber(funnel.data.pointsSpent)} points in the range
+                {funnel.data.cheapestItemPoints !== null ? ` · cheapest item ${formatNumber(funnel.data.cheapestItemPoints)} points` : ''}
+              </p>
+            </>
+          )}
+        </Card>
+        <Card title="Retention by cohort" testId="retention">
+          <ErrorBanner error={retention.error} />
+          {retention.data && retention.data.cohorts.length === 0 && <Empty>No subscriptions in the last year.</Empty>}
+          {retention.data && retention.data.cohorts.length > 0 && (
+            <table className="compact">
+              <thead>
+                <tr>
+                  <th>Cohort</th>
+                  <th className="num">Joined</th>
+                  <th className="num">Still live</th>
+                  <th className="num">Renewed once</th>
+                </tr>
+              </thead>
+              <tbody>
+                {retention.data.cohorts.map((c) => (
+                  <tr key={c.cohort}>
+                    <td>{c.cohort}</td>
+                    <td className="num">{formatNumber(c.size)}</td>
+                    <td className="num">
+                      {formatNumber(c.live)} ({formatPercent(c.liveShare)})
+                    </td>
+                    <td className="num">{c.renewals[0] ? `${formatNumber(c.renewals[0].renewed)} (${formatPercent(c.renewals[0].share)})` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
       </div>
     </>
   );

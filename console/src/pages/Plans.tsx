@@ -188,6 +188,7 @@ function QuoteBox({ planId }: { planId: string }) {
 export function PlanDetail({ id }: { id: string }) {
   const versions = useLoad(() => get<{ data: Plan[] }>(`/v1/plans/${id}/versions`), [id]);
   const [editing, setEditing] = useState(false);
+  const benefits = useLoad(() => get<{ data: Benefit[] }>('/v1/benefits'), []);
   const plan = versions.data?.data.reduce<Plan | undefined>((latest, v) => (!latest || v.version > latest.version ? v : latest), undefined);
   if (versions.error) return <ErrorBanner error={versions.error} />;
   if (!plan) return <Loading what="the plan" />;
@@ -211,6 +212,12 @@ export function PlanDetail({ id }: { id: string }) {
           </dd>
           <dt>Version</dt>
           <dd>v{plan.version}</dd>
+          <dt>Benefits</dt>
+          <dd data-testid="plan-benefits">
+            {plan.benefitIds.length === 0
+              ? 'none'
+              : plan.benefitIds.map((bid) => benefits.data?.data.find((b) => b.id === bid)?.name ?? bid).join(' · ')}
+          </dd>
         </dl>
         <table data-testid="plan-prices">
           <thead>

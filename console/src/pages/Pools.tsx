@@ -3,7 +3,7 @@ import { get, post, type ApiError } from '../api.js';
 import { formatDate, formatMoney, formatNumber, toMinor } from '../format.js';
 import { Link, useRouter } from '../router.js';
 import type { Batch, ImportResult, Pool } from '../types.js';
-import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, Stat, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, PartnerSuggestions, Stat, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
 
 /** Codes of a pasted list or a file: one a line, or CSV with a "code" column. */
 export function parseCodes(text: string): string[] {
@@ -173,7 +173,8 @@ function CreatePool({ onCreated }: { onCreated: (pool: Pool) => void }) {
           <input name="supplier" value={supplier} onChange={(e) => setSupplier(e.target.value)} />
         </Field>
         <Field label="Partner id (optional)" param="partnerId" error={form.error}>
-          <input name="partnerId" value={partnerId} onChange={(e) => setPartnerId(e.target.value)} />
+          <input name="partnerId" list="pool-partners" value={partnerId} onChange={(e) => setPartnerId(e.target.value)} />
+          <PartnerSuggestions id="pool-partners" />
         </Field>
         <Field label="Low-stock threshold (optional)" param="lowStockThreshold" error={form.error}>
           <input name="lowStockThreshold" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
@@ -266,6 +267,7 @@ export function PoolDetail({ id }: { id: string }) {
     pool.reload();
     batches.reload();
     cost.reload();
+    codes.reload();
   };
   if (pool.error) return <ErrorBanner error={pool.error} />;
   if (!pool.data) return <Loading what="the pool" />;

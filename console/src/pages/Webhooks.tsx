@@ -2,7 +2,7 @@ import { Fragment, useEffect, useState } from 'react';
 import { get, post, query, type ApiError } from '../api.js';
 import { formatDate } from '../format.js';
 import { Link, useRouter } from '../router.js';
-import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, PartnerSuggestions, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
 
 export interface Endpoint {
   id: string;
@@ -82,7 +82,8 @@ export function CreateEndpoint({ partnerId, onCreated }: { partnerId?: string; o
         </Field>
         {partnerId === undefined && (
           <Field label="Partner id (optional)" param="partnerId" error={form.error}>
-            <input name="partnerId" value={partner} onChange={(e) => setPartner(e.target.value)} placeholder="ptr_…" />
+            <input name="partnerId" list="webhook-partners" value={partner} onChange={(e) => setPartner(e.target.value)} placeholder="ptr_…" />
+            <PartnerSuggestions id="webhook-partners" values="id" />
           </Field>
         )}
       </div>
