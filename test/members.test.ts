@@ -55,6 +55,15 @@ describe('members over HTTP', () => {
     expect(seen.length).toBe(Number(total.n));
   });
 
+  it('finds a member by externalId, and answers an empty page for an unknown one', async () => {
+    const created = await app.call('POST', '/v1/members', { externalId: 'find-me@example.com', displayName: 'Find Me' });
+    const found = await app.call('GET', `/v1/members?externalId=${encodeURIComponent('find-me@example.com')}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual({ data: [expect.objectContaining({ id: created.body.id, externalId: 'find-me@example.com' })], hasMore: false });
+    expect((await app.call('GET', '/v1/members?externalId=nobody')).body).toEqual({ data: [], hasMore: false });
+    expect((await app.call('GET', '/v1/members?externalId=')).status).toBe(400);
+  });
+
   it('answers 404 resource_missing for an unknown member', async () => {
     const res = await app.call('GET', '/v1/members/mem_nope');
     expect(res.status).toBe(404);

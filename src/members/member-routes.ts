@@ -12,9 +12,11 @@ export function memberRoutes(app: HttpServer, members: MemberService, effect: Ef
     effect(request, reply, 201, (tx) => members.create(tx, request.body)),
   );
 
-  app.get('/v1/members', { schema: listMembersSchema }, (request) =>
-    members.list(request.query.limit, request.query.startingAfter),
-  );
+  app.get('/v1/members', { schema: listMembersSchema }, async (request) => {
+    if (request.query.externalId === undefined) return members.list(request.query.limit, request.query.startingAfter);
+    const found = await members.findByExternalId(request.query.externalId);
+    return { data: found ? [found] : [], hasMore: false };
+  });
 
   app.get('/v1/members/:id', { schema: getMemberSchema }, (request) => members.get(request.params.id));
 

@@ -45,8 +45,14 @@ export const getMemberSchema = {
 
 export const listMembersSchema = {
   tags: ['members'],
-  summary: 'List members, newest first',
-  querystring: PageQuery,
+  summary: 'List members, newest first; with externalId, the one member of that id (or none)',
+  querystring: Type.Object(
+    {
+      ...PageQuery.properties,
+      externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Your own id for the person' })),
+    },
+    { additionalProperties: false },
+  ),
   response: { 200: pageOf(MemberSchema), ...commonErrors },
 };
 
