@@ -294,6 +294,20 @@ describe('activation of partner memberships', () => {
     expect(late.status).toBe(409);
   });
 
+  it('answers racing confirmations alike, fulfilling once', async () => {
+    const p = await newPartner();
+    const key = await partnerKey(p.id, ['activations:write']);
+    const { entitlementId } = await grantedMembership(p.code);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => app.call('POST', `/v1/partner/activations/${entitlementId}/confirm`, { partnerReference: 'R-1' }, as(key.secret))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(new Set(answers.map((a) => a.body.status))).toEqual(new Set(['confirmed']));
+    const history = (await app.call('GET', `/v1/entitlements/${entitlementId}`)).body.history as Array<{ status: string }>;
+    expect(history.filter((h) => h.status === 'fulfilled')).toHaveLength(1);
+    expect(await outboxOf(entitlementId, 'entitlement.activated')).toHaveLength(1);
+  });
+
   it("never lets a partner see or touch another partner's activations", async () => {
     const owner = await newPartner();
     const intruder = await newPartner();
@@ -453,6 +467,20 @@ describe('account links', () => {
     expect(taken.body.error.code).toBe('partner_user_already_linked');
     // Another user id with the used token is refused too.
     expect((await app.call('POST', '/v1/partner/links/confirm', { linkToken: token, partnerUserId: 'yk-user-9' }, as(key.secret))).status).toBe(404);
+  });
+
+  it('confirms one link once under racing confirmations, and keeps only the token hash', async () => {
+    const p = await newPartner();
+    const key = await partnerKey(p.id, ['activations:write']);
+    const memberId = await createMember(app, `racing-link-${++seq}`);
+    const token = (await app.call('POST', `/v1/members/${memberId}/partner-links`, { partnerId: p.id })).body.linkToken as string;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => app.call('POST', '/v1/partner/links/confirm', { linkToken: token, partnerUserId: 'racer' }, as(key.secret))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    const rows = await sql<Record<string, unknown>>`select * from partner_links`.execute(app.tessera.db.read);
+    expect(JSON.stringify(rows.rows)).not.toContain(token);
   });
 
   it('refuses expired, superseded and foreign tokens alike', async () => {
@@ -768,6 +796,9 @@ describe('code look-ups', () => {
     expect(valid.body).toMatchObject({ valid: true, status: 'issued', expiresAt: null });
     expect(valid.body.issuedAt).toBeTruthy();
     expect((await lookup(` ${live} `)).body.valid).toBe(true);
+
+    const raw = await sql<Record<string, unknown>>`select * from pool_codes`.execute(app.tessera.db.read);
+    for (const code of ['LIVE-0001', 'VOID-0002', 'IDLE-0003', 'SOON-0004']) expect(JSON.stringify(raw.rows)).not.toContain(code);
 
     const idle = ['LIVE-0001', 'VOID-0002', 'IDLE-0003'].find((c) => !issued.includes(c))!;
     const answers = [await lookup('NOPE-9999'), await lookup('SOON-0004'), await lookup('VOID-0002'), await lookup(idle), await lookup(live, otherKey.secret)];

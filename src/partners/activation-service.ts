@@ -165,6 +165,9 @@ export class ActivationService {
     );
     const now = this.clock.now();
     if (!fulfilled) {
+      // A confirmation racing this one (PostgreSQL: it held the entitlement's row) may have won: same answer.
+      const current = await this.store.findActivation(tx, entitlementId);
+      if (current?.status === 'confirmed') return toActivation(current);
       await this.store.updateActivation(tx, entitlementId, [row.status], { status: 'closed', reason: 'the entitlement was no longer pending', next_attempt_at: null, updated_at: now });
       throw conflict('invalid_state', `Entitlement ${entitlementId} is no longer waiting for activation (revoked or settled otherwise)`);
     }

@@ -216,8 +216,12 @@ export class PartnerService {
    * Idempotent: the same token and user id again answer the same link.
    */
   async confirmLink(tx: Tx, partnerId: string, input: { linkToken: string; partnerUserId: string }): Promise<PartnerLink> {
-    const link = await this.store.findLinkByToken(tx, hashKey(input.linkToken));
-    if (!link || link.partner_id !== partnerId) throw INVALID_LINK_TOKEN();
+    const tokenHash = hashKey(input.linkToken);
+    if ((await this.store.findLinkByToken(tx, tokenHash))?.partner_id !== partnerId) throw INVALID_LINK_TOKEN();
+    // The partner's row lock: confirmations of one partner are checked one after the other, and
+    // what follows reads the link as the previous one left it.
+    await this.store.lock(tx, partnerId, this.clock.now());
+    const link = (await this.store.findLinkByToken(tx, tokenHash))!;
     if (link.status === 'confirmed') {
       if (link.partner_user_id === input.partnerUserId) return toLink(link);
       throw INVALID_LINK_TOKEN();
