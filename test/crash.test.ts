@@ -1,25 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTessera } from '../src/main.js';
 import { freshDatabase, type FreshDatabase } from './helpers/database.js';
+import { killAll, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { checkLedger } from './helpers/ledger-invariants.js';
 
 // The real server in a child process, killed with SIGKILL in the middle of a stream of
 // concurrent writes: every write it acknowledged must be there after a restart, and the
 // ledger must still balance.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Server {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-  output: () => string;
-}
+type Server = ServerProcess;
 
 interface Acked {
   id: string;
@@ -34,58 +24,7 @@ let database: FreshDatabase;
 let adminKey: string;
 const started: Server[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TESSERA_DEMO: '0',
-    TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_DATA_DIR: database.config.dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  if (database.config.databaseUrl) env.DATABASE_URL = database.config.databaseUrl;
-  else delete env.DATABASE_URL;
-  // `node --import tsx` rather than the tsx binary: one process, so SIGKILL reaches the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const server: Server = { child, base: `http://127.0.0.1:${port}`, exited, output: () => output };
-  started.push(server);
-
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (gone) throw new Error(`the server exited before it was ready:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the server did not answer /health:\n${output}`);
-    try {
-      const res = await fetch(`${server.base}/health`);
-      if (res.status === 200) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const startServer = () => startServerProcess(database, adminKey, started);
 
 async function post(server: Server, url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.base}${url}`, {
@@ -164,8 +103,7 @@ beforeAll(async () => {
   adminKey = database.config.adminKey!;
 });
 afterAll(async () => {
-  for (const server of started) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-  await Promise.all(started.map((s) => s.exited));
+  await killAll(started);
   await database?.drop();
 });
 

@@ -1,74 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../src/webhooks/index.js';
 import { freshDatabase, type FreshDatabase } from './helpers/database.js';
+import { freePort, killAll, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js';
 
 // The real server in a child process: a write commits its events, the server is killed with
 // SIGKILL before anything reached the receiver, and after a restart the receiver gets them.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Server {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-}
+type Server = ServerProcess;
 
 let database: FreshDatabase;
 let adminKey: string;
 let receiver: Receiver | undefined;
 const started: Server[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TESSERA_DEMO: '0',
-    TESSERA_ADMIN_KEY: adminKey,
-    TESSERA_DATA_DIR: database.config.dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  if (database.config.databaseUrl) env.DATABASE_URL = database.config.databaseUrl;
-  else delete env.DATABASE_URL;
-  // `node --import tsx`: one process, so SIGKILL reaches the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const server: Server = { child, base: `http://127.0.0.1:${port}`, exited };
-  started.push(server);
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (gone) throw new Error(`the server exited before it was ready:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the server did not answer /health:\n${output}`);
-    try {
-      if ((await fetch(`${server.base}/health`)).status === 200) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const startServer = () => startServerProcess(database, adminKey, started);
 
 async function call(server: Server, method: string, url: string, body?: unknown) {
   const res = await fetch(`${server.base}${url}`, {
@@ -85,8 +31,7 @@ beforeAll(async () => {
   adminKey = database.config.adminKey!;
 });
 afterAll(async () => {
-  for (const server of started) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-  await Promise.all(started.map((s) => s.exited));
+  await killAll(started);
   await receiver?.close();
   await database?.drop();
 });

@@ -2,3 +2,4 @@ export { JointService, type JointProduct, type SettlementReportLine } from './jo
 export { JointStore } from './joint-store.js';
 export { jointRoutes } from './joint-routes.js';
 export { divideByWeights, splitSale, checkSplit, type Share } from './split.js';
+export { SettlementEntrySchema, SettlementReportSchema } from './joint-schemas.js';

@@ -62,6 +62,33 @@ export const purchaseJointSchema = {
   response: { 201: SubscriptionDetailSchema, 409: ErrorSchema, 422: ErrorSchema, ...commonErrors },
 };
 
+/** Also answered to partners, for their own party (src/partners). */
+export const SettlementEntrySchema = Type.Object({
+  id: Type.String(),
+  party: Type.String(),
+  jointProductId: Type.String(),
+  subscriptionId: Type.String(),
+  paymentId: Type.String(),
+  kind: Type.Union([Type.Literal('sale'), Type.Literal('refund')]),
+  amount: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
+  createdAt: IsoDateTime,
+});
+
+export const SettlementReportSchema = Type.Object({
+  from: Type.Union([IsoDateTime, Type.Null()]),
+  to: Type.Union([IsoDateTime, Type.Null()]),
+  data: Type.Array(
+    Type.Object({
+      party: Type.String(),
+      currency: Type.String(),
+      sales: Type.Integer(),
+      refunds: Type.Integer(),
+      net: Type.Integer(),
+      entries: Type.Integer(),
+    }),
+  ),
+});
+
 const Period = {
   party: Type.Optional(Party),
   from: Type.Optional(IsoDateTime),
@@ -80,18 +107,7 @@ export const settlementEntriesSchema = {
     { additionalProperties: false },
   ),
   response: {
-    200: pageOf(
-      Type.Object({
-        id: Type.String(),
-        party: Type.String(),
-        jointProductId: Type.String(),
-        subscriptionId: Type.String(),
-        paymentId: Type.String(),
-        kind: Type.Union([Type.Literal('sale'), Type.Literal('refund')]),
-        amount: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
-        createdAt: IsoDateTime,
-      }),
-    ),
+    200: pageOf(SettlementEntrySchema),
     ...commonErrors,
   },
 };
@@ -101,20 +117,7 @@ export const settlementReportSchema = {
   summary: 'What each party is owed for a period: sales, refunds and net, per currency',
   querystring: Type.Object(Period, { additionalProperties: false }),
   response: {
-    200: Type.Object({
-      from: Type.Union([IsoDateTime, Type.Null()]),
-      to: Type.Union([IsoDateTime, Type.Null()]),
-      data: Type.Array(
-        Type.Object({
-          party: Type.String(),
-          currency: Type.String(),
-          sales: Type.Integer(),
-          refunds: Type.Integer(),
-          net: Type.Integer(),
-          entries: Type.Integer(),
-        }),
-      ),
-    }),
+    200: SettlementReportSchema,
     ...commonErrors,
   },
 };

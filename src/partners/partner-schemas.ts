@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ApiKeySchema, SCOPES } from '../auth/index.js';
+import { SettlementEntrySchema, SettlementReportSchema } from '../joint/index.js';
 import { commonErrors, ErrorSchema, IdParams, IsoDateTime, PageQuery, pageOf } from '../platform/schemas.js';
 import { ACTIVATION_STATUSES, CHANNELS } from './partner.js';
 
@@ -334,18 +335,7 @@ export const partnerSettlementEntriesSchema = {
   description: "The settlement ledger's entries whose party is your partner code.",
   querystring: Type.Composite([PageQuery, Type.Object(SettlementPeriod)], { additionalProperties: false }),
   response: {
-    200: pageOf(
-      Type.Object({
-        id: Type.String(),
-        party: Type.String(),
-        jointProductId: Type.String(),
-        subscriptionId: Type.String(),
-        paymentId: Type.String(),
-        kind: literals(['sale', 'refund'] as const),
-        amount: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
-        createdAt: IsoDateTime,
-      }),
-    ),
+    200: pageOf(SettlementEntrySchema),
     ...errors,
   },
 };
@@ -355,13 +345,7 @@ export const partnerSettlementReportSchema = {
   summary: 'What you are owed for a period: sales, refunds and net per currency (scope settlements:read)',
   querystring: Type.Object(SettlementPeriod, { additionalProperties: false }),
   response: {
-    200: Type.Object({
-      from: Nullable(IsoDateTime),
-      to: Nullable(IsoDateTime),
-      data: Type.Array(
-        Type.Object({ party: Type.String(), currency: Type.String(), sales: Type.Integer(), refunds: Type.Integer(), net: Type.Integer(), entries: Type.Integer() }),
-      ),
-    }),
+    200: SettlementReportSchema,
     ...errors,
   },
 };

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createTessera, type Tessera } from '../../src/main.js';
 import { ManualClock, type Clock } from '../../src/platform/clock.js';
+import type { Config } from '../../src/platform/config.js';
 import { freshDatabase, type FreshDatabase } from './database.js';
 
 export interface TestApp {
@@ -19,10 +20,10 @@ export interface TestResponse {
   headers: LightMyRequestResponse['headers'];
 }
 
-export async function startTestApp(options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(options: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock(Date.UTC(2026, 10, 24, 12));
-  const tessera = await createTessera(database.config, { clock, logger: false });
+  const tessera = await createTessera({ ...database.config, ...options.config }, { clock, logger: false });
   const adminKey = database.config.adminKey!;
   return {
     tessera,
