@@ -49,7 +49,7 @@ function nextMessage<T>(child: ChildProcess, pick: (m: unknown) => T | undefined
   });
 }
 
-export async function startServer(mode: 'bare' | 'raw' | 'tessera', config?: Config): Promise<BenchServer> {
+export async function startServer(mode: 'bare' | 'raw' | 'tessera' | 'app', config?: Config): Promise<BenchServer> {
   const child = fork(serverScript, config ? [mode, JSON.stringify(config)] : [mode], {
     // BENCH_SERVER_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])],

@@ -2,18 +2,20 @@
  * `npx tsx bench/redemptions.ts`: redemptions per second in-process beside raw SQL doing the same
  * claim and debit, over HTTP beside a bare Fastify handler, and code import per second.
  * SQLite always; PostgreSQL too when DATABASE_URL is set. Progress on stderr, the table on stdout.
+ * Over HTTP the app and bare Fastify each run in a child process (bench/server.ts), so the load
+ * generator does not share their event loop. BENCH_VERBOSE=1 prints each load's 2xx and failures.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
-import Fastify from 'fastify';
 import pg from 'pg';
 import { createTessera, type Tessera } from '../src/main.js';
 import { importCodeFile } from '../src/pools/index.js';
 import { openSqliteWriter } from '../src/platform/db.js';
 import { ADMIN_KEY, fmt, freshStore, progress, type BenchEngine } from './common.js';
+import { startServer } from './http.js';
 
 const MEMBERS = 1000;
 const PRICE = 10;
@@ -88,17 +90,19 @@ async function http(port: number, members: string[], itemId: string, seconds: nu
       },
     ],
   } as autocannon.Options);
+  if (process.env.BENCH_VERBOSE) progress(`  2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}`);
   return result['2xx'] / result.duration;
 }
 
+/** Bare Fastify answering the same request, in a child process like the app. */
 async function bareFastify(seconds: number): Promise<number> {
-  const app = Fastify();
-  app.post('/v1/redemptions', async (request) => ({ id: 'red_x', code: 'CODE', pointsSpent: PRICE, body: request.body }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (app.server.address() as { port: number }).port;
-  const rate = await http(port, ['mem_x'], 'item_x', seconds);
-  await app.close();
-  return rate;
+  const server = await startServer('bare');
+  try {
+    await http(server.port, ['mem_x'], 'item_x', 1);
+    return await http(server.port, ['mem_x'], 'item_x', seconds);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The same claim and debit as a redemption, as plain statements, a commit every RAW_BATCH. */
@@ -245,17 +249,23 @@ async function rawSqliteImport(file: string, poolId: string): Promise<number> {
 async function benchEngine(engine: BenchEngine): Promise<Row> {
   const store = await freshStore(engine, 'redeem');
   try {
-    let tessera = await createTessera(store.config, { logger: false });
+    const tessera = await createTessera(store.config, { logger: false });
     progress(`${engine}: ${MEMBERS} members, importing ${fmt(CODES)} codes`);
     const { members, itemId, poolId, importPerSecond } = await setUp(tessera, store.config.dataDir);
     progress(`${engine}: in-process redemptions for ${SECONDS} s`);
     await inProcess(tessera, members, itemId, 0.5);
     const service = await inProcess(tessera, members, itemId, SECONDS);
-    progress(`${engine}: HTTP redemptions for ${SECONDS} s`);
-    await tessera.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (tessera.app.server.address() as { port: number }).port;
-    const overHttp = await http(port, members, itemId, SECONDS);
     await tessera.close();
+    // The server in a child process, so that the load generator does not share its event loop.
+    progress(`${engine}: HTTP redemptions for ${SECONDS} s`);
+    const server = await startServer('app', store.config);
+    let overHttp: number;
+    try {
+      await http(server.port, members, itemId, 1);
+      overHttp = await http(server.port, members, itemId, SECONDS);
+    } finally {
+      await server.stop();
+    }
     progress(`${engine}: bare Fastify for ${SECONDS} s`);
     const bare = await bareFastify(SECONDS);
     progress(`${engine}: raw SQL claim and debit for ${SECONDS} s`);
@@ -268,8 +278,6 @@ async function benchEngine(engine: BenchEngine): Promise<Row> {
       progress(`${engine}: raw SQL inserts of ${fmt(CODES)} code rows`);
       rawImportPerSecond = await rawSqliteImport(store.location, poolId);
     }
-    void tessera;
-    tessera = undefined as unknown as Tessera;
     return { engine, service, raw, http: overHttp, bare, importPerSecond, rawImportPerSecond };
   } finally {
     await store.drop();

@@ -1,7 +1,9 @@
 /**
  * A server in a child process, so the load generator does not share its event loop.
- * argv[2]: 'tessera' (the real app on the config in argv[3]), 'bare' (a bare Fastify JSON handler)
- * or 'raw' (a bare Fastify handler doing an earn's writes in raw SQL, group-committed, on argv[3]).
+ * argv[2]: 'tessera' (the real app on the config in argv[3], with bench members seeded), 'app'
+ * (the real app on a database already set up by the caller), 'bare' (bare Fastify JSON handlers
+ * for an earn and a redemption) or 'raw' (a bare Fastify handler doing an earn's writes in raw
+ * SQL, group-committed, on argv[3]).
  * Sends { port, members } once listening; on 'cpu' answers the CPU time it has used (ms); on
  * 'count' answers how many ledger transactions exist; on 'stop' closes and exits.
  */
@@ -25,6 +27,9 @@ async function bare() {
       return reply.status(201).send({ memberId: request.params.id, points: request.body.points, reason: request.body.reason });
     },
   );
+  app.post<{ Body: { memberId: string; itemId: string } }>('/v1/redemptions', async (request, reply) => {
+    return reply.status(201).send({ id: 'red_x', code: 'CODE', pointsSpent: 10, memberId: request.body.memberId, itemId: request.body.itemId });
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   send({ port: typeof address === 'object' && address ? address.port : 0, members: [] });
@@ -143,9 +148,9 @@ async function raw(config: Config) {
   };
 }
 
-async function tessera(config: Config) {
+async function tessera(config: Config, seed: boolean) {
   const t: Tessera = await createTessera(config, { logger: false });
-  const members = await seedMembers(t);
+  const members = seed ? await seedMembers(t) : [];
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const address = t.app.server.address();
   send({ port: typeof address === 'object' && address ? address.port : 0, members });
@@ -160,7 +165,7 @@ async function tessera(config: Config) {
 
 const mode = process.argv[2];
 const config = JSON.parse(process.argv[3] ?? '{}') as Config;
-const server = mode === 'bare' ? await bare() : mode === 'raw' ? await raw(config) : await tessera(config);
+const server = mode === 'bare' ? await bare() : mode === 'raw' ? await raw(config) : await tessera(config, mode === 'tessera');
 process.on('message', (message) => {
   if (message === 'cpu') {
     const usage = process.cpuUsage();
