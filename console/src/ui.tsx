@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type DependencyList, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError, get, type Page } from './api.js';
 
 export function asApiError(error: unknown): ApiError {
@@ -156,11 +156,78 @@ export function Field({
   );
 }
 
+/** A `Field` holding one text input whose value is a string state (`onChange` gets the new text). */
+export function TextField({
+  label,
+  name,
+  param = name,
+  error,
+  hint,
+  value,
+  onChange,
+  children,
+  ...input
+}: {
+  label: string;
+  name: string;
+  /** The API's name of the field, when it is not the input's name. */
+  param?: string;
+  error: ApiError | null | undefined;
+  hint?: string;
+  value: string;
+  onChange: (value: string) => void;
+  /** Shown after the input, e.g. its datalist. */
+  children?: ReactNode;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'name' | 'value' | 'onChange' | 'children'>) {
+  return (
+    <Field label={label} param={param} error={error} hint={hint}>
+      <input name={name} value={value} onChange={(e) => onChange(e.target.value)} {...input} />
+      {children}
+    </Field>
+  );
+}
+
 /** The error of a form, unless a field of the form shows it next to itself. */
 export function FormError({ error, fields }: { error: ApiError | null | undefined; fields: string[] }) {
   if (!error) return null;
   if (fields.some((f) => paramMatches(error.param, f))) return null;
   return <ErrorBanner error={error} />;
+}
+
+/**
+ * A form that creates something: its fields in a grid, then `below` (what spans the form), the form's error unless a
+ * field shows it, and the submit button.
+ */
+export function CreateForm({
+  label,
+  form,
+  fields,
+  error = form.error,
+  submitLabel,
+  below,
+  children,
+}: {
+  /** The form's accessible name, e.g. "Create a plan". */
+  label: string;
+  form: { busy: boolean; error: ApiError | null; submit(event?: { preventDefault(): void }): Promise<void> };
+  /** The API's names of the form's fields. */
+  fields: string[];
+  /** The error under the form, when not the form's own. */
+  error?: ApiError | null;
+  submitLabel: ReactNode;
+  below?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <form onSubmit={form.submit} className="form" aria-label={label}>
+      <div className="form-grid">{children}</div>
+      {below}
+      <FormError error={error} fields={fields} />
+      <button type="submit" disabled={form.busy}>
+        {submitLabel}
+      </button>
+    </form>
+  );
 }
 
 export function Pager<T>({ paged }: { paged: Paged<T> }) {
@@ -180,6 +247,95 @@ export function Pager<T>({ paged }: { paged: Paged<T> }) {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/**
+ * A paged list's table, or `empty` when the list has nothing (and, unless `emptyOnError`, no error), then its pager.
+ */
+export function PagedTable<T>({
+  paged,
+  empty,
+  emptyOnError = false,
+  children,
+}: {
+  paged: Paged<T>;
+  empty: ReactNode;
+  /** Say `empty` even when the list failed to load (the pager shows the error). */
+  emptyOnError?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      {paged.items.length === 0 && !paged.loading && (emptyOnError || !paged.error) ? <Empty>{empty}</Empty> : children}
+      <Pager paged={paged} />
+    </>
+  );
+}
+
+/** What a read gave: its error, "Loading…" until the first answer, `empty` when `isEmpty` says so, else `children(data)`. */
+export function WhenLoaded<T>({
+  load,
+  isEmpty,
+  empty,
+  children,
+}: {
+  load: Loaded<T>;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  const { data, error } = load;
+  return (
+    <>
+      <ErrorBanner error={error} />
+      {data === undefined ? !error && <Loading /> : isEmpty?.(data) ? <Empty>{empty}</Empty> : children(data)}
+    </>
+  );
+}
+
+/** A button that opens what `children` renders (given a way to close it), and reads "Close" while it is open. */
+export function Opener({ label, className, children }: { label: string; className?: string; children: (close: () => void) => ReactNode }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className={className} onClick={() => setOpen((o) => !o)}>
+        {open ? 'Close' : label}
+      </button>
+      {open && children(() => setOpen(false))}
+    </>
+  );
+}
+
+/**
+ * A list page: its header, with `actions` and a "New <noun>" button that opens a "New <noun>" card holding the
+ * create form (`create` gets a way to close it), then the page's `children`.
+ */
+export function ListPage({
+  title,
+  noun,
+  actions,
+  create,
+  children,
+}: {
+  title: string;
+  noun: string;
+  actions?: ReactNode;
+  create: (close: () => void) => ReactNode;
+  children: ReactNode;
+}) {
+  const [creating, setCreating] = useState(false);
+  return (
+    <>
+      <PageHeader title={title}>
+        {actions}
+        <button type="button" onClick={() => setCreating((c) => !c)}>
+          {creating ? 'Close' : `New ${noun}`}
+        </button>
+      </PageHeader>
+      {creating && <Card title={`New ${noun}`}>{create(() => setCreating(false))}</Card>}
+      {children}
+    </>
+  );
 }
 
 export function StatusBadge({ status }: { status: string }) {
@@ -214,6 +370,21 @@ export function useSubmit<T>(action: () => Promise<T>, onDone?: (result: T) => v
     }
   };
   return { busy, error, setError, submit };
+}
+
+/** Runs a page's action (a button's), keeps its error, and calls `onDone` once it succeeded. */
+export function useAction(onDone: () => void) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+      onDone();
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  };
+  return { error, run };
 }
 
 export function Json({ value }: { value: unknown }) {

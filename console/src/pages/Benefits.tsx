@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { get, post } from '../api.js';
 import { formatDate, formatMoney, toMinor } from '../format.js';
 import type { Benefit, BenefitKind, Pool } from '../types.js';
-import { Card, Empty, PartnerSuggestions, ErrorBanner, Field, FormError, Loading, PageHeader, useLoad, useSubmit } from '../ui.js';
+import { Card, CreateForm, Field, ListPage, PartnerSuggestions, TextField, useLoad, useSubmit, WhenLoaded } from '../ui.js';
 
 const KINDS: Array<{ kind: BenefitKind; label: string }> = [
   { kind: 'partner_membership', label: 'Partner membership (activated by the partner)' },
@@ -71,129 +71,98 @@ function CreateBenefit({ onCreated }: { onCreated: () => void }) {
   const form = useSubmit(() => post<Benefit>('/v1/benefits', body()), onCreated);
   const fields = ['code', 'name', 'kind', 'partner', 'membership', 'percentBp', 'merchants', 'categories', 'maxDiscount', 'points', 'poolId'];
   return (
-    <form onSubmit={form.submit} className="form" aria-label="Create a benefit">
-      <div className="form-grid">
-        <Field label="Kind" param="kind" error={form.error}>
-          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as BenefitKind)}>
-            {KINDS.map((k) => (
-              <option key={k.kind} value={k.kind}>
-                {k.label}
+    <CreateForm label="Create a benefit" form={form} fields={fields} submitLabel="Create benefit">
+      <Field label="Kind" param="kind" error={form.error}>
+        <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as BenefitKind)}>
+          {KINDS.map((k) => (
+            <option key={k.kind} value={k.kind}>
+              {k.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <TextField label="Code" name="code" error={form.error} value={code} onChange={setCode} />
+      <TextField label="Name" name="name" error={form.error} value={name} onChange={setName} />
+      {kind === 'partner_membership' && (
+        <>
+          <TextField label="Partner" name="partner" error={form.error} list="benefit-partners" value={partner} onChange={setPartner} placeholder="youku">
+            <PartnerSuggestions id="benefit-partners" />
+          </TextField>
+          <TextField label="Membership" name="membership" error={form.error} value={membership} onChange={setMembership} placeholder="Youku VIP annual" />
+        </>
+      )}
+      {kind === 'discount' && (
+        <>
+          <TextField label="Percent off" name="percent" param="percentBp" error={form.error} value={percent} onChange={setPercent} />
+          <TextField label="Merchants (comma-separated)" name="merchants" error={form.error} value={merchants} onChange={setMerchants} />
+          <TextField label="Categories (comma-separated)" name="categories" error={form.error} value={categories} onChange={setCategories} />
+          <TextField label="Max. discount (CNY, optional)" name="maxDiscount" error={form.error} value={maxDiscount} onChange={setMaxDiscount} />
+        </>
+      )}
+      {kind === 'points_grant' && (
+        <TextField label="Points" name="points" error={form.error} value={points} onChange={setPoints} />
+      )}
+      {kind === 'pool_code' && (
+        <Field label="Pool" param="poolId" error={form.error}>
+          <select name="poolId" value={poolId} onChange={(e) => setPoolId(e.target.value)}>
+            <option value="">Choose a pool…</option>
+            {pools.data?.data.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({p.available} available)
               </option>
             ))}
           </select>
         </Field>
-        <Field label="Code" param="code" error={form.error}>
-          <input name="code" value={code} onChange={(e) => setCode(e.target.value)} />
-        </Field>
-        <Field label="Name" param="name" error={form.error}>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        {kind === 'partner_membership' && (
-          <>
-            <Field label="Partner" param="partner" error={form.error}>
-              <input name="partner" list="benefit-partners" value={partner} onChange={(e) => setPartner(e.target.value)} placeholder="youku" />
-              <PartnerSuggestions id="benefit-partners" />
-            </Field>
-            <Field label="Membership" param="membership" error={form.error}>
-              <input name="membership" value={membership} onChange={(e) => setMembership(e.target.value)} placeholder="Youku VIP annual" />
-            </Field>
-          </>
-        )}
-        {kind === 'discount' && (
-          <>
-            <Field label="Percent off" param="percentBp" error={form.error}>
-              <input name="percent" value={percent} onChange={(e) => setPercent(e.target.value)} />
-            </Field>
-            <Field label="Merchants (comma-separated)" param="merchants" error={form.error}>
-              <input name="merchants" value={merchants} onChange={(e) => setMerchants(e.target.value)} />
-            </Field>
-            <Field label="Categories (comma-separated)" param="categories" error={form.error}>
-              <input name="categories" value={categories} onChange={(e) => setCategories(e.target.value)} />
-            </Field>
-            <Field label="Max. discount (CNY, optional)" param="maxDiscount" error={form.error}>
-              <input name="maxDiscount" value={maxDiscount} onChange={(e) => setMaxDiscount(e.target.value)} />
-            </Field>
-          </>
-        )}
-        {kind === 'points_grant' && (
-          <Field label="Points" param="points" error={form.error}>
-            <input name="points" value={points} onChange={(e) => setPoints(e.target.value)} />
-          </Field>
-        )}
-        {kind === 'pool_code' && (
-          <Field label="Pool" param="poolId" error={form.error}>
-            <select name="poolId" value={poolId} onChange={(e) => setPoolId(e.target.value)}>
-              <option value="">Choose a pool…</option>
-              {pools.data?.data.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} ({p.available} available)
-                </option>
-              ))}
-            </select>
-          </Field>
-        )}
-      </div>
-      <FormError error={form.error} fields={fields} />
-      <button type="submit" disabled={form.busy}>
-        Create benefit
-      </button>
-    </form>
+      )}
+    </CreateForm>
   );
 }
 
 export function Benefits() {
   const benefits = useLoad(() => get<{ data: Benefit[] }>('/v1/benefits'), []);
-  const [creating, setCreating] = useState(false);
   return (
-    <>
-      <PageHeader title="Benefits">
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New benefit'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New benefit">
-          <CreateBenefit
-            onCreated={() => {
-              setCreating(false);
-              benefits.reload();
-            }}
-          />
-        </Card>
+    <ListPage
+      title="Benefits"
+      noun="benefit"
+      create={(close) => (
+        <CreateBenefit
+          onCreated={() => {
+            close();
+            benefits.reload();
+          }}
+        />
       )}
+    >
       <Card>
-        <ErrorBanner error={benefits.error} />
-        {!benefits.data ? (
-          !benefits.error && <Loading />
-        ) : benefits.data.data.length === 0 ? (
-          <Empty>No benefits yet.</Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Benefit</th>
-                <th>Code</th>
-                <th>Kind</th>
-                <th>What the member gets</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {benefits.data.data.map((b) => (
-                <tr key={b.id}>
-                  <td>{b.name}</td>
-                  <td>
-                    <code>{b.code}</code>
-                  </td>
-                  <td>{b.kind.replace(/_/g, ' ')}</td>
-                  <td>{describeBenefit(b)}</td>
-                  <td>{formatDate(b.createdAt)}</td>
+        <WhenLoaded load={benefits} isEmpty={(data) => data.data.length === 0} empty="No benefits yet.">
+          {(data) => (
+            <table>
+              <thead>
+                <tr>
+                  <th>Benefit</th>
+                  <th>Code</th>
+                  <th>Kind</th>
+                  <th>What the member gets</th>
+                  <th>Created</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {data.data.map((b) => (
+                  <tr key={b.id}>
+                    <td>{b.name}</td>
+                    <td>
+                      <code>{b.code}</code>
+                    </td>
+                    <td>{b.kind.replace(/_/g, ' ')}</td>
+                    <td>{describeBenefit(b)}</td>
+                    <td>{formatDate(b.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </WhenLoaded>
       </Card>
-    </>
+    </ListPage>
   );
 }

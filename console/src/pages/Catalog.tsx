@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { get, post, type ApiError } from '../api.js';
+import { get, post } from '../api.js';
 import { formatDate, formatNumber } from '../format.js';
 import { Link } from '../router.js';
 import type { CatalogItem, Pool, Rollout } from '../types.js';
-import { asApiError, Card, Empty, ErrorBanner, Field, FormError, PageHeader, Pager, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, CreateForm, ErrorBanner, Field, ListPage, PagedTable, StatusBadge, TextField, useAction, useLoad, usePaged, useSubmit } from '../ui.js';
 
 const int = (text: string): number | string | undefined => (text.trim() === '' ? undefined : /^\d+$/.test(text.trim()) ? Number(text) : text);
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -37,68 +37,46 @@ function CreateItem({ onCreated }: { onCreated: () => void }) {
   }, onCreated);
   const fields = ['name', 'description', 'pointsPrice', 'poolId', 'perMemberLimit', 'periodLimit', 'timeZone', 'totalCap', 'availableFrom', 'availableUntil', 'rolloutId'];
   return (
-    <form onSubmit={form.submit} className="form" aria-label="Create an item">
-      <div className="form-grid">
-        <Field label="Name" param="name" error={form.error}>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Tencent Video VIP, one month" />
-        </Field>
-        <Field label="Points price" param="pointsPrice" error={form.error}>
-          <input name="pointsPrice" value={pointsPrice} onChange={(e) => setPointsPrice(e.target.value)} inputMode="numeric" />
-        </Field>
-        <Field label="Fulfilled from pool" param="poolId" error={form.error}>
-          <select name="poolId" value={poolId} onChange={(e) => setPoolId(e.target.value)}>
-            <option value="">Choose a pool…</option>
-            {pools.data?.data.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({formatNumber(p.available)} available)
-              </option>
-            ))}
+    <CreateForm label="Create an item" form={form} fields={fields} submitLabel="Create item">
+      <TextField label="Name" name="name" error={form.error} value={name} onChange={setName} placeholder="Tencent Video VIP, one month" />
+      <TextField label="Points price" name="pointsPrice" error={form.error} value={pointsPrice} onChange={setPointsPrice} inputMode="numeric" />
+      <Field label="Fulfilled from pool" param="poolId" error={form.error}>
+        <select name="poolId" value={poolId} onChange={(e) => setPoolId(e.target.value)}>
+          <option value="">Choose a pool…</option>
+          {pools.data?.data.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name} ({formatNumber(p.available)} available)
+            </option>
+          ))}
+        </select>
+      </Field>
+      <TextField label="Description (optional)" name="description" error={form.error} value={description} onChange={setDescription} />
+      <TextField label="Per-member limit (lifetime, optional)" name="perMemberLimit" error={form.error} value={perMemberLimit} onChange={setPerMemberLimit} inputMode="numeric" />
+      <Field label="Per-period limit (optional)" param="periodLimit" error={form.error}>
+        <span className="row">
+          <input name="periodCount" value={periodCount} onChange={(e) => setPeriodCount(e.target.value)} inputMode="numeric" placeholder="count" />
+          <select name="period" value={period} onChange={(e) => setPeriod(e.target.value as 'day' | 'week' | 'month')}>
+            <option value="day">per day</option>
+            <option value="week">per week</option>
+            <option value="month">per month</option>
           </select>
-        </Field>
-        <Field label="Description (optional)" param="description" error={form.error}>
-          <input name="description" value={description} onChange={(e) => setDescription(e.target.value)} />
-        </Field>
-        <Field label="Per-member limit (lifetime, optional)" param="perMemberLimit" error={form.error}>
-          <input name="perMemberLimit" value={perMemberLimit} onChange={(e) => setPerMemberLimit(e.target.value)} inputMode="numeric" />
-        </Field>
-        <Field label="Per-period limit (optional)" param="periodLimit" error={form.error}>
-          <span className="row">
-            <input name="periodCount" value={periodCount} onChange={(e) => setPeriodCount(e.target.value)} inputMode="numeric" placeholder="count" />
-            <select name="period" value={period} onChange={(e) => setPeriod(e.target.value as 'day' | 'week' | 'month')}>
-              <option value="day">per day</option>
-              <option value="week">per week</option>
-              <option value="month">per month</option>
-            </select>
-          </span>
-        </Field>
-        <Field label="Time zone of periods" param="timeZone" error={form.error}>
-          <input name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
-        </Field>
-        <Field label="Total cap (optional)" param="totalCap" error={form.error}>
-          <input name="totalCap" value={totalCap} onChange={(e) => setTotalCap(e.target.value)} inputMode="numeric" />
-        </Field>
-        <Field label="Available from (optional)" param="availableFrom" error={form.error}>
-          <input name="availableFrom" type="datetime-local" value={availableFrom} onChange={(e) => setAvailableFrom(e.target.value)} />
-        </Field>
-        <Field label="Available until (optional)" param="availableUntil" error={form.error}>
-          <input name="availableUntil" type="datetime-local" value={availableUntil} onChange={(e) => setAvailableUntil(e.target.value)} />
-        </Field>
-        <Field label="Behind a rollout (optional)" param="rolloutId" error={form.error}>
-          <select name="rolloutId" value={rolloutId} onChange={(e) => setRolloutId(e.target.value)}>
-            <option value="">Everyone (no rollout)</option>
-            {rollouts.data?.data.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-      </div>
-      <FormError error={form.error} fields={fields} />
-      <button type="submit" disabled={form.busy}>
-        Create item
-      </button>
-    </form>
+        </span>
+      </Field>
+      <TextField label="Time zone of periods" name="timeZone" error={form.error} value={timeZone} onChange={setTimeZone} />
+      <TextField label="Total cap (optional)" name="totalCap" error={form.error} value={totalCap} onChange={setTotalCap} inputMode="numeric" />
+      <TextField label="Available from (optional)" name="availableFrom" error={form.error} value={availableFrom} onChange={setAvailableFrom} type="datetime-local" />
+      <TextField label="Available until (optional)" name="availableUntil" error={form.error} value={availableUntil} onChange={setAvailableUntil} type="datetime-local" />
+      <Field label="Behind a rollout (optional)" param="rolloutId" error={form.error}>
+        <select name="rolloutId" value={rolloutId} onChange={(e) => setRolloutId(e.target.value)}>
+          <option value="">Everyone (no rollout)</option>
+          {rollouts.data?.data.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+    </CreateForm>
   );
 }
 
@@ -113,46 +91,33 @@ function limits(item: CatalogItem): string {
 export function Catalog() {
   const [showArchived, setShowArchived] = useState(false);
   const items = usePaged<CatalogItem>(`/v1/catalog/items${showArchived ? '?includeArchived=true' : ''}`);
-  const [creating, setCreating] = useState(false);
   const pools = useLoad(() => get<{ data: Pool[] }>('/v1/pools?limit=100'), []);
   const rollouts = useLoad(() => get<{ data: Rollout[] }>('/v1/rollouts?limit=100'), []);
   const poolName = (id: string) => pools.data?.data.find((p) => p.id === id)?.name ?? id;
   const rolloutName = (id: string) => rollouts.data?.data.find((r) => r.id === id)?.name ?? id;
-  const [actionError, setActionError] = useState<ApiError | null>(null);
-  const setStatus = async (item: CatalogItem, status: 'active' | 'archived') => {
-    setActionError(null);
-    try {
-      await post(`/v1/catalog/items/${item.id}`, { status });
-      items.reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    }
-  };
+  const { error: actionError, run } = useAction(items.reload);
+  const setStatus = (item: CatalogItem, status: 'active' | 'archived') => run(() => post(`/v1/catalog/items/${item.id}`, { status }));
   return (
-    <>
-      <PageHeader title="Points mall">
+    <ListPage
+      title="Points mall"
+      noun="item"
+      actions={
         <label className="check">
           <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} /> Show archived
         </label>
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New item'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New item">
-          <CreateItem
-            onCreated={() => {
-              setCreating(false);
-              items.reload();
-            }}
-          />
-        </Card>
+      }
+      create={(close) => (
+        <CreateItem
+          onCreated={() => {
+            close();
+            items.reload();
+          }}
+        />
       )}
+    >
       <Card>
         <ErrorBanner error={actionError} />
-        {items.items.length === 0 && !items.loading && !items.error ? (
-          <Empty>No items in the mall yet.</Empty>
-        ) : (
+        <PagedTable paged={items} empty="No items in the mall yet.">
           <table data-testid="catalog-table">
             <thead>
               <tr>
@@ -202,9 +167,8 @@ export function Catalog() {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={items} />
+        </PagedTable>
       </Card>
-    </>
+    </ListPage>
   );
 }

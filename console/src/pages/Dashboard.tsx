@@ -3,7 +3,7 @@ import { Bar, BarChart, CartesianGrid, LabelList, Legend, Line, LineChart, Respo
 import { get, query } from '../api.js';
 import { formatDay, formatMoney, formatNumber, formatPercent } from '../format.js';
 import type { Money } from '../types.js';
-import { Card, Empty, ErrorBanner, Loading, PageHeader, Stat, useLoad } from '../ui.js';
+import { Card, Empty, ErrorBanner, PageHeader, Stat, useLoad, WhenLoaded } from '../ui.js';
 
 interface MembersAnswer {
   totals: { registered: number; subscribers: number; newRegistered: number; newSubscribers: number };
@@ -139,27 +139,26 @@ export function Dashboard() {
             )
           }
         >
-          <ErrorBanner error={members.error} />
-          {!members.data ? (
-            !members.error && <Loading />
-          ) : (
-            <ResponsiveContainer width="100%" height={260}>
-              <LineChart data={members.data.series.map((s) => ({ ...s, day: formatDay(s.start) }))} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-                <XAxis dataKey="day" fontSize={11} />
-                <YAxis fontSize={11} tickFormatter={compact} />
-                <Tooltip formatter={(v) => formatNumber(Number(v))} />
-                <Legend />
-                <Line type="monotone" dataKey="subscribers" name="subscribers" stroke={COLORS.primary} strokeWidth={2} dot={false} isAnimationActive={false}>
-                  <LabelList dataKey="subscribers" position="top" fontSize={10} formatter={compact} content={lastLabel(members.data.series.length)} />
-                </Line>
-                <Line type="monotone" dataKey="registered" name="registered" stroke={COLORS.muted} strokeWidth={2} dot={false} isAnimationActive={false}>
-                  <LabelList dataKey="registered" position="top" fontSize={10} formatter={compact} content={lastLabel(members.data.series.length)} />
-                </Line>
-                <Line type="monotone" dataKey="active" name="active buyers" stroke={COLORS.second} strokeWidth={1.5} dot={false} isAnimationActive={false} />
-              </LineChart>
-            </ResponsiveContainer>
-          )}
+          <WhenLoaded load={members}>
+            {(data) => (
+              <ResponsiveContainer width="100%" height={260}>
+                <LineChart data={data.series.map((s) => ({ ...s, day: formatDay(s.start) }))} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                  <XAxis dataKey="day" fontSize={11} />
+                  <YAxis fontSize={11} tickFormatter={compact} />
+                  <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                  <Legend />
+                  <Line type="monotone" dataKey="subscribers" name="subscribers" stroke={COLORS.primary} strokeWidth={2} dot={false} isAnimationActive={false}>
+                    <LabelList dataKey="subscribers" position="top" fontSize={10} formatter={compact} content={lastLabel(data.series.length)} />
+                  </Line>
+                  <Line type="monotone" dataKey="registered" name="registered" stroke={COLORS.muted} strokeWidth={2} dot={false} isAnimationActive={false}>
+                    <LabelList dataKey="registered" position="top" fontSize={10} formatter={compact} content={lastLabel(data.series.length)} />
+                  </Line>
+                  <Line type="monotone" dataKey="active" name="active buyers" stroke={COLORS.second} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+                </LineChart>
+              </ResponsiveContainer>
+            )}
+          </WhenLoaded>
         </ChartCard>
 
         <ChartCard
@@ -176,24 +175,21 @@ export function Dashboard() {
             )
           }
         >
-          <ErrorBanner error={conversion.error} />
-          {!conversion.data ? (
-            !conversion.error && <Loading />
-          ) : conversion.data.partners.length === 0 ? (
-            <Empty>No partners yet.</Empty>
-          ) : (
-            <ResponsiveContainer width="100%" height={Math.max(160, 30 * conversion.data.partners.length + 40)}>
-              <BarChart data={conversion.data.partners} layout="vertical" margin={{ top: 4, right: 48, left: 8, bottom: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-                <XAxis type="number" fontSize={11} domain={[0, (max: number) => Math.max(10, Math.ceil(max / 10) * 10)]} />
-                <YAxis type="category" dataKey="name" width={150} fontSize={11} interval={0} />
-                <Tooltip formatter={(v, _n, item) => [`${String(v)} per 100 (${formatNumber((item.payload as { converted: number }).converted)} members)`, 'active']} />
-                <Bar dataKey="per100" name="per 100 new members" fill={COLORS.primary} isAnimationActive={false}>
-                  <LabelList dataKey="per100" position="right" fontSize={12} />
-                </Bar>
-              </BarChart>
-            </ResponsiveContainer>
-          )}
+          <WhenLoaded load={conversion} isEmpty={(data) => data.partners.length === 0} empty="No partners yet.">
+            {(data) => (
+              <ResponsiveContainer width="100%" height={Math.max(160, 30 * data.partners.length + 40)}>
+                <BarChart data={data.partners} layout="vertical" margin={{ top: 4, right: 48, left: 8, bottom: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                  <XAxis type="number" fontSize={11} domain={[0, (max: number) => Math.max(10, Math.ceil(max / 10) * 10)]} />
+                  <YAxis type="category" dataKey="name" width={150} fontSize={11} interval={0} />
+                  <Tooltip formatter={(v, _n, item) => [`${String(v)} per 100 (${formatNumber((item.payload as { converted: number }).converted)} members)`, 'active']} />
+                  <Bar dataKey="per100" name="per 100 new members" fill={COLORS.primary} isAnimationActive={false}>
+                    <LabelList dataKey="per100" position="right" fontSize={12} />
+                  </Bar>
+                </BarChart>
+              </ResponsiveContainer>
+            )}
+          </WhenLoaded>
         </ChartCard>
 
         <ChartCard
@@ -203,24 +199,23 @@ export function Dashboard() {
           figureLabel={liability.data ? `points outstanding, worth ${formatMoney(liability.data.value)}` : 'points outstanding'}
           note={liability.data && <>{formatNumber(liability.data.expiringWithin30Days)} points expire within 30 days</>}
         >
-          <ErrorBanner error={liability.error} />
-          {!liability.data ? (
-            !liability.error && <Loading />
-          ) : (
-            <ResponsiveContainer width="100%" height={260}>
-              <BarChart data={liability.data.series.map((s) => ({ ...s, day: formatDay(s.start) }))} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-                <XAxis dataKey="day" fontSize={11} />
-                <YAxis fontSize={11} tickFormatter={compact} />
-                <Tooltip formatter={(v) => formatNumber(Number(v))} />
-                <Legend />
-                <Bar dataKey="outstanding" name="outstanding at the end" fill={COLORS.third} isAnimationActive={false}>
-                  <LabelList dataKey="outstanding" position="top" fontSize={10} formatter={compact} content={lastLabel(liability.data.series.length)} />
-                </Bar>
-                <Bar dataKey="earned" name="earned" fill={COLORS.second} isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          )}
+          <WhenLoaded load={liability}>
+            {(data) => (
+              <ResponsiveContainer width="100%" height={260}>
+                <BarChart data={data.series.map((s) => ({ ...s, day: formatDay(s.start) }))} margin={{ top: 20, right: 24, left: 0, bottom: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                  <XAxis dataKey="day" fontSize={11} />
+                  <YAxis fontSize={11} tickFormatter={compact} />
+                  <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                  <Legend />
+                  <Bar dataKey="outstanding" name="outstanding at the end" fill={COLORS.third} isAnimationActive={false}>
+                    <LabelList dataKey="outstanding" position="top" fontSize={10} formatter={compact} content={lastLabel(data.series.length)} />
+                  </Bar>
+                  <Bar dataKey="earned" name="earned" fill={COLORS.second} isAnimationActive={false} />
+                </BarChart>
+              </ResponsiveContainer>
+            )}
+          </WhenLoaded>
         </ChartCard>
 
         <ChartCard
@@ -245,24 +240,21 @@ export function Dashboard() {
             ) : undefined
           }
         >
-          <ErrorBanner error={stock.error} />
-          {!stock.data ? (
-            !stock.error && <Loading />
-          ) : stock.data.pools.length === 0 ? (
-            <Empty>No pools yet.</Empty>
-          ) : (
-            <ResponsiveContainer width="100%" height={Math.max(140, 48 * stock.data.pools.length + 40)}>
-              <BarChart data={stock.data.pools} layout="vertical" margin={{ top: 8, right: 64, left: 8, bottom: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-                <XAxis type="number" fontSize={11} tickFormatter={compact} />
-                <YAxis type="category" dataKey="name" width={170} fontSize={11} />
-                <Tooltip formatter={(v) => formatNumber(Number(v))} />
-                <Bar dataKey="onHand" name="on hand" fill={COLORS.primary} isAnimationActive={false}>
-                  <LabelList dataKey="onHand" position="right" fontSize={12} formatter={(v) => formatNumber(Number(v))} />
-                </Bar>
-              </BarChart>
-            </ResponsiveContainer>
-          )}
+          <WhenLoaded load={stock} isEmpty={(data) => data.pools.length === 0} empty="No pools yet.">
+            {(data) => (
+              <ResponsiveContainer width="100%" height={Math.max(140, 48 * data.pools.length + 40)}>
+                <BarChart data={data.pools} layout="vertical" margin={{ top: 8, right: 64, left: 8, bottom: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                  <XAxis type="number" fontSize={11} tickFormatter={compact} />
+                  <YAxis type="category" dataKey="name" width={170} fontSize={11} />
+                  <Tooltip formatter={(v) => formatNumber(Number(v))} />
+                  <Bar dataKey="onHand" name="on hand" fill={COLORS.primary} isAnimationActive={false}>
+                    <LabelList dataKey="onHand" position="right" fontSize={12} formatter={(v) => formatNumber(Number(v))} />
+                  </Bar>
+                </BarChart>
+              </ResponsiveContainer>
+            )}
+          </WhenLoaded>
         </ChartCard>
       </div>
       <div className="dashboard lower">

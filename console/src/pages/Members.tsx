@@ -4,7 +4,7 @@ import { formatDate, formatDay, formatMoney, formatNumber } from '../format.js';
 import { findMember } from '../members.js';
 import { Link, useRouter } from '../router.js';
 import type { Benefit, CatalogItem, Entitlement, Plan, LedgerTransaction, LoyaltyStatus, Member, PointsSummary, Redemption, Subscription } from '../types.js';
-import { Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, Stat, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, Empty, ErrorBanner, FormError, Loading, PagedTable, PageHeader, Pager, Stat, StatusBadge, TextField, useLoad, usePaged, useSubmit, WhenLoaded } from '../ui.js';
 
 export function MemberSearch({ onFound, label = 'Find a member' }: { onFound: (member: Member) => void; label?: string }) {
   const [text, setText] = useState('');
@@ -21,9 +21,7 @@ export function MemberSearch({ onFound, label = 'Find a member' }: { onFound: (m
   );
   return (
     <form className="inline-form" onSubmit={form.submit} role="search">
-      <Field label={label} param="externalId" error={form.error}>
-        <input name="memberSearch" value={text} onChange={(e) => setText(e.target.value)} placeholder="externalId or mem_…" />
-      </Field>
+      <TextField label={label} name="memberSearch" param="externalId" error={form.error} value={text} onChange={setText} placeholder="externalId or mem_…" />
       <button type="submit" disabled={form.busy || !text.trim()}>
         {form.busy ? 'Searching…' : 'Search'}
       </button>
@@ -43,9 +41,7 @@ export function Members() {
         <MemberSearch onFound={(m) => navigate(`/members/${m.id}`)} />
       </Card>
       <Card title="Newest members">
-        {members.items.length === 0 && !members.loading && !members.error ? (
-          <Empty>No members yet.</Empty>
-        ) : (
+        <PagedTable paged={members} empty="No members yet.">
           <table>
             <thead>
               <tr>
@@ -70,8 +66,7 @@ export function Members() {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={members} />
+        </PagedTable>
       </Card>
     </>
   );
@@ -184,14 +179,11 @@ export function MemberDetail({ id }: { id: string }) {
           )}
         </Card>
         <Card title="Loyalty score">
-          <ErrorBanner error={loyalty.error} />
-          {loyalty.data ? <ScoreBreakdown loyalty={loyalty.data} /> : !loyalty.error && <Loading />}
+          <WhenLoaded load={loyalty}>{(data) => <ScoreBreakdown loyalty={data} />}</WhenLoaded>
         </Card>
       </div>
       <Card title="Entitlements">
-        {entitlements.items.length === 0 && !entitlements.loading ? (
-          <Empty>No entitlements.</Empty>
-        ) : (
+        <PagedTable paged={entitlements} empty="No entitlements." emptyOnError>
           <table data-testid="member-entitlements">
             <thead>
               <tr>
@@ -216,8 +208,7 @@ export function MemberDetail({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={entitlements} />
+        </PagedTable>
       </Card>
       <div className="two-columns">
         <Card title="Points history">
@@ -247,9 +238,7 @@ export function MemberDetail({ id }: { id: string }) {
           <Pager paged={transactions} />
         </Card>
         <Card title="Redemptions">
-          {redemptions.items.length === 0 && !redemptions.loading ? (
-            <Empty>No redemptions.</Empty>
-          ) : (
+          <PagedTable paged={redemptions} empty="No redemptions." emptyOnError>
             <table data-testid="member-redemptions">
               <thead>
                 <tr>
@@ -276,8 +265,7 @@ export function MemberDetail({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
-          )}
-          <Pager paged={redemptions} />
+          </PagedTable>
         </Card>
       </div>
     </>

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { get, post, query, type ApiError } from '../api.js';
+import { get, post, query } from '../api.js';
 import { formatDate } from '../format.js';
 import { Link, useRouter } from '../router.js';
-import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Json, Loading, PageHeader, Pager, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, CreateForm, Empty, ErrorBanner, Field, FormError, Json, ListPage, Loading, Opener, PagedTable, PageHeader, StatusBadge, TextField, useAction, useLoad, usePaged, useSubmit } from '../ui.js';
 import { CreateEndpoint, EndpointsTable, rememberSecret, type Endpoint } from './Webhooks.js';
 
 interface Partner {
@@ -60,50 +60,31 @@ function CreatePartner({ onCreated }: { onCreated: (p: Partner) => void }) {
   const [requiresAccountLink, setRequiresAccountLink] = useState(false);
   const form = useSubmit(() => post<Partner>('/v1/partners', { code, name, requiresAccountLink }), onCreated);
   return (
-    <form className="form" onSubmit={form.submit} aria-label="Create a partner">
-      <div className="form-grid">
-        <Field label="Code" param="code" error={form.error} hint="lowercase, e.g. youku">
-          <input name="code" value={code} onChange={(e) => setCode(e.target.value)} />
-        </Field>
-        <Field label="Name" param="name" error={form.error}>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label="Account link" param="requiresAccountLink" error={form.error}>
-          <label className="check">
-            <input type="checkbox" checked={requiresAccountLink} onChange={(e) => setRequiresAccountLink(e.target.checked)} /> activations wait until the member links
-            their account
-          </label>
-        </Field>
-      </div>
-      <FormError error={form.error} fields={['code', 'name', 'requiresAccountLink']} />
-      <button type="submit" disabled={form.busy}>
-        Create partner
-      </button>
-    </form>
+    <CreateForm label="Create a partner" form={form} fields={['code', 'name', 'requiresAccountLink']} submitLabel="Create partner">
+      <TextField label="Code" name="code" error={form.error} hint="lowercase, e.g. youku" value={code} onChange={setCode} />
+      <TextField label="Name" name="name" error={form.error} value={name} onChange={setName} />
+      <Field label="Account link" param="requiresAccountLink" error={form.error}>
+        <label className="check">
+          <input type="checkbox" checked={requiresAccountLink} onChange={(e) => setRequiresAccountLink(e.target.checked)} /> activations wait until the member links
+          their account
+        </label>
+      </Field>
+    </CreateForm>
   );
 }
 
 export function Partners() {
   const partners = usePaged<Partner>('/v1/partners');
-  const [creating, setCreating] = useState(false);
   const { navigate } = useRouter();
   return (
-    <>
-      <PageHeader title="Partners">
-        <Link to="/webhooks">Webhooks</Link>
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New partner'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New partner">
-          <CreatePartner onCreated={(p) => navigate(`/partners/${p.id}`)} />
-        </Card>
-      )}
+    <ListPage
+      title="Partners"
+      noun="partner"
+      actions={<Link to="/webhooks">Webhooks</Link>}
+      create={() => <CreatePartner onCreated={(p) => navigate(`/partners/${p.id}`)} />}
+    >
       <Card>
-        {partners.items.length === 0 && !partners.loading && !partners.error ? (
-          <Empty>No partners yet.</Empty>
-        ) : (
+        <PagedTable paged={partners} empty="No partners yet.">
           <table data-testid="partners-table">
             <thead>
               <tr>
@@ -128,10 +109,9 @@ export function Partners() {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={partners} />
+        </PagedTable>
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -173,55 +153,46 @@ function CreateAgreement({ partnerId, onCreated }: { partnerId: string; onCreate
     });
   }, onCreated);
   return (
-    <form className="form" onSubmit={form.submit} aria-label="Create an agreement">
-      <div className="form-grid">
-        <Field label="Kind" param="kind" error={form.error}>
-          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as 'co_brand' | 'procurement')}>
-            <option value="co_brand">co-brand (official partnership)</option>
-            <option value="procurement">procurement (codes bought in bulk)</option>
-          </select>
-        </Field>
-        <Field label="Forbidden programs (plan / joint product codes)" param="rules.forbidPrograms" error={form.error}>
-          <input name="forbidPrograms" value={forbidPrograms} onChange={(e) => setForbidPrograms(e.target.value)} placeholder="jd-plus" />
-        </Field>
-        <Field label="Forbidden channels" param="rules.forbidChannels" error={form.error}>
-          <div className="checks">
-            {CHANNELS.map((c) => (
-              <label key={c} className="check">
-                <input
-                  type="checkbox"
-                  checked={forbidChannels.includes(c)}
-                  onChange={(e) => setForbidChannels((old) => (e.target.checked ? [...old, c] : old.filter((x) => x !== c)))}
-                />{' '}
-                {c.replace(/_/g, ' ')}
-              </label>
-            ))}
-          </div>
-        </Field>
-        <Field label="Procurement only" param="rules.procurementOnly" error={form.error}>
-          <label className="check">
-            <input type="checkbox" checked={procurementOnly} onChange={(e) => setProcurementOnly(e.target.checked)} /> only through pools and the mall
-          </label>
-        </Field>
-        <Field label="Revenue terms (JSON, optional)" param="revenueTerms" error={form.error}>
-          <input name="revenueTerms" value={revenueTerms} onChange={(e) => setRevenueTerms(e.target.value)} placeholder='{"sharePercent": 30}' />
-          {termsError && <span className="field-error">{termsError}</span>}
-        </Field>
-        <Field label="Valid from (optional)" param="validFrom" error={form.error}>
-          <input type="datetime-local" name="validFrom" value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />
-        </Field>
-        <Field label="Valid until (optional)" param="validUntil" error={form.error}>
-          <input type="datetime-local" name="validUntil" value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />
-        </Field>
-        <Field label="Note (optional)" param="note" error={form.error}>
-          <input name="note" value={note} onChange={(e) => setNote(e.target.value)} />
-        </Field>
-      </div>
-      <FormError error={termsError ? null : form.error} fields={['kind', 'rules', 'revenueTerms', 'validFrom', 'validUntil', 'note']} />
-      <button type="submit" disabled={form.busy}>
-        Add agreement
-      </button>
-    </form>
+    <CreateForm
+      label="Create an agreement"
+      form={form}
+      fields={['kind', 'rules', 'revenueTerms', 'validFrom', 'validUntil', 'note']}
+      error={termsError ? null : form.error}
+      submitLabel="Add agreement"
+    >
+      <Field label="Kind" param="kind" error={form.error}>
+        <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as 'co_brand' | 'procurement')}>
+          <option value="co_brand">co-brand (official partnership)</option>
+          <option value="procurement">procurement (codes bought in bulk)</option>
+        </select>
+      </Field>
+      <TextField label="Forbidden programs (plan / joint product codes)" name="forbidPrograms" param="rules.forbidPrograms" error={form.error} value={forbidPrograms} onChange={setForbidPrograms} placeholder="jd-plus" />
+      <Field label="Forbidden channels" param="rules.forbidChannels" error={form.error}>
+        <div className="checks">
+          {CHANNELS.map((c) => (
+            <label key={c} className="check">
+              <input
+                type="checkbox"
+                checked={forbidChannels.includes(c)}
+                onChange={(e) => setForbidChannels((old) => (e.target.checked ? [...old, c] : old.filter((x) => x !== c)))}
+              />{' '}
+              {c.replace(/_/g, ' ')}
+            </label>
+          ))}
+        </div>
+      </Field>
+      <Field label="Procurement only" param="rules.procurementOnly" error={form.error}>
+        <label className="check">
+          <input type="checkbox" checked={procurementOnly} onChange={(e) => setProcurementOnly(e.target.checked)} /> only through pools and the mall
+        </label>
+      </Field>
+      <TextField label="Revenue terms (JSON, optional)" name="revenueTerms" error={form.error} value={revenueTerms} onChange={setRevenueTerms} placeholder='{"sharePercent": 30}'>
+        {termsError && <span className="field-error">{termsError}</span>}
+      </TextField>
+      <TextField label="Valid from (optional)" name="validFrom" error={form.error} value={validFrom} onChange={setValidFrom} type="datetime-local" />
+      <TextField label="Valid until (optional)" name="validUntil" error={form.error} value={validUntil} onChange={setValidUntil} type="datetime-local" />
+      <TextField label="Note (optional)" name="note" error={form.error} value={note} onChange={setNote} />
+    </CreateForm>
   );
 }
 
@@ -230,21 +201,13 @@ function Keys({ partnerId }: { partnerId: string }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['activations:write', 'usage:write']);
   const [secret, setSecret] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const { error: actionError, run } = useAction(keys.reload);
   const form = useSubmit(() => post<{ secret: string | null }>(`/v1/partners/${partnerId}/keys`, { name, scopes }), (created) => {
     setSecret(created.secret);
     setName('');
     keys.reload();
   });
-  const revoke = async (keyId: string) => {
-    setActionError(null);
-    try {
-      await post(`/v1/partners/${partnerId}/keys/${keyId}/revoke`, {});
-      keys.reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    }
-  };
+  const revoke = (keyId: string) => run(() => post(`/v1/partners/${partnerId}/keys/${keyId}/revoke`, {}));
   return (
     <>
       {secret && (
@@ -291,9 +254,7 @@ function Keys({ partnerId }: { partnerId: string }) {
         </table>
       )}
       <form className="inline-form" onSubmit={form.submit} aria-label="Create a partner key">
-        <Field label="New key name" param="name" error={form.error}>
-          <input name="keyName" value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
+        <TextField label="New key name" name="keyName" param="name" error={form.error} value={name} onChange={setName} />
         <Field label="Scopes" param="scopes" error={form.error}>
           <div className="checks">
             {SCOPES.map((s) => (
@@ -315,16 +276,8 @@ function Keys({ partnerId }: { partnerId: string }) {
 function Activations({ partnerId }: { partnerId: string }) {
   const [status, setStatus] = useState('');
   const activations = usePaged<Activation>(`/v1/activations${query({ partnerId, status })}`, 20, (a) => a.entitlementId);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
-  const retry = async (entitlementId: string) => {
-    setActionError(null);
-    try {
-      await post(`/v1/activations/${entitlementId}/retry`, {});
-      activations.reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    }
-  };
+  const { error: actionError, run } = useAction(activations.reload);
+  const retry = (entitlementId: string) => run(() => post(`/v1/activations/${entitlementId}/retry`, {}));
   return (
     <>
       <label className="field inline">
@@ -339,9 +292,7 @@ function Activations({ partnerId }: { partnerId: string }) {
         </select>
       </label>
       <ErrorBanner error={actionError} />
-      {activations.items.length === 0 && !activations.loading ? (
-        <Empty>No activations.</Empty>
-      ) : (
+      <PagedTable paged={activations} empty="No activations." emptyOnError>
         <table>
           <thead>
             <tr>
@@ -379,8 +330,7 @@ function Activations({ partnerId }: { partnerId: string }) {
             ))}
           </tbody>
         </table>
-      )}
-      <Pager paged={activations} />
+      </PagedTable>
     </>
   );
 }
@@ -390,8 +340,6 @@ export function PartnerDetail({ id }: { id: string }) {
   const agreements = useLoad(() => get<{ data: Agreement[] }>(`/v1/partners/${id}/agreements`), [id]);
   const endpoints = useLoad(() => get<{ data: Endpoint[] }>(`/v1/webhooks/endpoints${query({ partnerId: id, limit: 100 })}`), [id]);
   const activity = usePaged<Activity>(`/v1/partners/${id}/activity`, 10);
-  const [addingAgreement, setAddingAgreement] = useState(false);
-  const [addingEndpoint, setAddingEndpoint] = useState(false);
   const { navigate } = useRouter();
   if (partner.error) return <ErrorBanner error={partner.error} />;
   if (!partner.data) return <Loading what="the partner" />;
@@ -447,18 +395,17 @@ export function PartnerDetail({ id }: { id: string }) {
             </tbody>
           </table>
         )}
-        <button type="button" className="secondary" onClick={() => setAddingAgreement((a) => !a)}>
-          {addingAgreement ? 'Close' : 'Add an agreement'}
-        </button>
-        {addingAgreement && (
-          <CreateAgreement
-            partnerId={p.id}
-            onCreated={() => {
-              setAddingAgreement(false);
-              agreements.reload();
-            }}
-          />
-        )}
+        <Opener label="Add an agreement" className="secondary">
+          {(close) => (
+            <CreateAgreement
+              partnerId={p.id}
+              onCreated={() => {
+                close();
+                agreements.reload();
+              }}
+            />
+          )}
+        </Opener>
       </Card>
       <Card title="API keys">
         <Keys partnerId={p.id} />
@@ -466,26 +413,23 @@ export function PartnerDetail({ id }: { id: string }) {
       <Card title="Webhook endpoints">
         <ErrorBanner error={endpoints.error} />
         {endpoints.data && endpoints.data.data.length === 0 ? <Empty>No endpoints.</Empty> : <EndpointsTable endpoints={endpoints.data?.data ?? []} />}
-        <button type="button" className="secondary" onClick={() => setAddingEndpoint((a) => !a)}>
-          {addingEndpoint ? 'Close' : 'Add an endpoint'}
-        </button>
-        {addingEndpoint && (
-          <CreateEndpoint
-            partnerId={p.id}
-            onCreated={(e) => {
-              rememberSecret(e.id, e.secret);
-              navigate(`/webhooks/${e.id}`);
-            }}
-          />
-        )}
+        <Opener label="Add an endpoint" className="secondary">
+          {() => (
+            <CreateEndpoint
+              partnerId={p.id}
+              onCreated={(e) => {
+                rememberSecret(e.id, e.secret);
+                navigate(`/webhooks/${e.id}`);
+              }}
+            />
+          )}
+        </Opener>
       </Card>
       <Card title="Activations">
         <Activations partnerId={p.id} />
       </Card>
       <Card title="Reported activity">
-        {activity.items.length === 0 && !activity.loading ? (
-          <Empty>No activity reported.</Empty>
-        ) : (
+        <PagedTable paged={activity} empty="No activity reported." emptyOnError>
           <table>
             <thead>
               <tr>
@@ -508,8 +452,7 @@ export function PartnerDetail({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={activity} />
+        </PagedTable>
       </Card>
     </>
   );

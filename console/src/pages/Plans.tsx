@@ -3,7 +3,7 @@ import { get, post, query } from '../api.js';
 import { formatDate, formatMoney, minorDigits } from '../format.js';
 import { Link, useRouter } from '../router.js';
 import type { Benefit, Plan, Quote } from '../types.js';
-import { Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, CreateForm, ErrorBanner, Field, FormError, ListPage, Loading, Opener, PagedTable, PageHeader, TextField, useLoad, usePaged, useSubmit } from '../ui.js';
 import { newPriceRow, priceRulesBody, PriceRulesEditor, type PriceRow } from './PriceRules.js';
 
 export function describePrices(plan: Plan): string {
@@ -57,56 +57,36 @@ function CreatePlan({ onCreated }: { onCreated: (plan: Plan) => void }) {
   );
   const fields = ['code', 'name', 'term', 'trial', 'currency', 'prices', 'benefitIds'];
   return (
-    <form onSubmit={form.submit} className="form" aria-label="Create a plan">
-      <div className="form-grid">
-        <Field label="Code" param="code" error={form.error} hint="Your stable identifier, e.g. vip-annual">
-          <input name="code" value={code} onChange={(e) => setCode(e.target.value)} />
-        </Field>
-        <Field label="Name" param="name" error={form.error}>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label="Term" param="term" error={form.error} hint="ISO 8601: P1Y a year, P1M a month">
-          <input name="term" value={term} onChange={(e) => setTerm(e.target.value)} />
-        </Field>
-        <Field label="Trial (optional)" param="trial" error={form.error} hint="e.g. P7D">
-          <input name="trial" value={trial} onChange={(e) => setTrial(e.target.value)} />
-        </Field>
-        <Field label="Currency" param="currency" error={form.error}>
-          <input name="currency" value={currency} maxLength={3} onChange={(e) => setCurrency(e.target.value.toUpperCase())} />
-        </Field>
-      </div>
-      <PriceRulesEditor rows={rows} onChange={setRows} currency={currency || 'CNY'} error={form.error} />
-      <Field label="Benefits granted each term" param="benefitIds" error={form.error}>
-        <BenefitPicker selected={benefitIds} onChange={setBenefitIds} />
-      </Field>
-      <FormError error={form.error} fields={fields} />
-      <button type="submit" disabled={form.busy}>
-        {form.busy ? 'Creating…' : 'Create plan'}
-      </button>
-    </form>
+    <CreateForm
+      label="Create a plan"
+      form={form}
+      fields={fields}
+      submitLabel={form.busy ? 'Creating…' : 'Create plan'}
+      below={
+        <>
+          <PriceRulesEditor rows={rows} onChange={setRows} currency={currency || 'CNY'} error={form.error} />
+          <Field label="Benefits granted each term" param="benefitIds" error={form.error}>
+            <BenefitPicker selected={benefitIds} onChange={setBenefitIds} />
+          </Field>
+        </>
+      }
+    >
+      <TextField label="Code" name="code" error={form.error} hint="Your stable identifier, e.g. vip-annual" value={code} onChange={setCode} />
+      <TextField label="Name" name="name" error={form.error} value={name} onChange={setName} />
+      <TextField label="Term" name="term" error={form.error} hint="ISO 8601: P1Y a year, P1M a month" value={term} onChange={setTerm} />
+      <TextField label="Trial (optional)" name="trial" error={form.error} hint="e.g. P7D" value={trial} onChange={setTrial} />
+      <TextField label="Currency" name="currency" error={form.error} value={currency} maxLength={3} onChange={(v) => setCurrency(v.toUpperCase())} />
+    </CreateForm>
   );
 }
 
 export function Plans() {
   const plans = usePaged<Plan>('/v1/plans');
-  const [creating, setCreating] = useState(false);
   const { navigate } = useRouter();
   return (
-    <>
-      <PageHeader title="Plans & prices">
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New plan'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New plan">
-          <CreatePlan onCreated={(plan) => navigate(`/plans/${plan.id}`)} />
-        </Card>
-      )}
+    <ListPage title="Plans & prices" noun="plan" create={() => <CreatePlan onCreated={(plan) => navigate(`/plans/${plan.id}`)} />}>
       <Card>
-        {plans.items.length === 0 && !plans.loading && !plans.error ? (
-          <Empty>No plans yet.</Empty>
-        ) : (
+        <PagedTable paged={plans} empty="No plans yet.">
           <table data-testid="plans-table">
             <thead>
               <tr>
@@ -135,10 +115,9 @@ export function Plans() {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={plans} />
+        </PagedTable>
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -169,9 +148,7 @@ function QuoteBox({ planId }: { planId: string }) {
   const form = useSubmit(() => get<Quote>(`/v1/plans/${planId}/quote${query({ memberId: memberId.trim() })}`), setQuote);
   return (
     <form onSubmit={form.submit} className="inline-form">
-      <Field label="Member id" param="memberId" error={form.error}>
-        <input name="memberId" placeholder="mem_…" value={memberId} onChange={(e) => setMemberId(e.target.value)} />
-      </Field>
+      <TextField label="Member id" name="memberId" error={form.error} value={memberId} onChange={setMemberId} placeholder="mem_…" />
       <button type="submit" disabled={form.busy || !memberId.trim()}>
         Quote
       </button>
@@ -187,7 +164,6 @@ function QuoteBox({ planId }: { planId: string }) {
 
 export function PlanDetail({ id }: { id: string }) {
   const versions = useLoad(() => get<{ data: Plan[] }>(`/v1/plans/${id}/versions`), [id]);
-  const [editing, setEditing] = useState(false);
   const benefits = useLoad(() => get<{ data: Benefit[] }>('/v1/benefits'), []);
   const plan = versions.data?.data.reduce<Plan | undefined>((latest, v) => (!latest || v.version > latest.version ? v : latest), undefined);
   if (versions.error) return <ErrorBanner error={versions.error} />;
@@ -237,18 +213,17 @@ export function PlanDetail({ id }: { id: string }) {
             ))}
           </tbody>
         </table>
-        <button type="button" className="secondary" onClick={() => setEditing((e) => !e)}>
-          {editing ? 'Close' : 'Change prices or benefits'}
-        </button>
-        {editing && (
-          <NewVersion
-            plan={plan}
-            onDone={() => {
-              setEditing(false);
-              versions.reload();
-            }}
-          />
-        )}
+        <Opener label="Change prices or benefits" className="secondary">
+          {(close) => (
+            <NewVersion
+              plan={plan}
+              onDone={() => {
+                close();
+                versions.reload();
+              }}
+            />
+          )}
+        </Opener>
       </Card>
       <Card title="Quote for a member">
         <QuoteBox planId={plan.id} />

@@ -3,7 +3,7 @@ import { get, post, type ApiError } from '../api.js';
 import { formatDate, formatMoney, formatNumber, toMinor } from '../format.js';
 import { Link, useRouter } from '../router.js';
 import type { Batch, ImportResult, Pool } from '../types.js';
-import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, PartnerSuggestions, Stat, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { asApiError, Card, CreateForm, Empty, ErrorBanner, Field, FormError, ListPage, Loading, PagedTable, PageHeader, Pager, PartnerSuggestions, Stat, StatusBadge, TextField, useLoad, usePaged, useSubmit } from '../ui.js';
 
 /** Codes of a pasted list or a file: one a line, or CSV with a "code" column. */
 export function parseCodes(text: string): string[] {
@@ -111,15 +111,9 @@ function ImportCodes({ pool, onProgress }: { pool: Pool; onProgress: () => void 
             {formatNumber(CHUNK)}
           </p>
         </div>
-        <Field label={`Unit cost (${currency}, optional)`} param="unitCost" error={error}>
-          <input name="unitCost" value={unitCost} onChange={(e) => setUnitCost(e.target.value)} placeholder="12.00" />
-        </Field>
-        <Field label="Codes expire at (optional)" param="expiresAt" error={error}>
-          <input name="expiresAt" type="datetime-local" value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} />
-        </Field>
-        <Field label="Supplier (optional)" param="supplier" error={error}>
-          <input name="supplier" value={supplier} onChange={(e) => setSupplier(e.target.value)} />
-        </Field>
+        <TextField label={`Unit cost (${currency}, optional)`} name="unitCost" error={error} value={unitCost} onChange={setUnitCost} placeholder="12.00" />
+        <TextField label="Codes expire at (optional)" name="expiresAt" error={error} value={expiresAt} onChange={setExpiresAt} type="datetime-local" />
+        <TextField label="Supplier (optional)" name="supplier" error={error} value={supplier} onChange={setSupplier} />
       </div>
       {progress && (
         <div className="import-progress" data-testid="import-progress">
@@ -158,56 +152,26 @@ function CreatePool({ onCreated }: { onCreated: (pool: Pool) => void }) {
     onCreated,
   );
   return (
-    <form onSubmit={form.submit} className="form" aria-label="Create a pool">
-      <div className="form-grid">
-        <Field label="Name" param="name" error={form.error}>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Tencent Video VIP month cards" />
-        </Field>
-        <Field label="Unit cost (optional)" param="unitCost" error={form.error}>
-          <input name="unitCost" value={unitCost} onChange={(e) => setUnitCost(e.target.value)} placeholder="12.00" />
-        </Field>
-        <Field label="Currency" param="unitCost.currency" error={form.error}>
-          <input name="currency" value={currency} maxLength={3} onChange={(e) => setCurrency(e.target.value.toUpperCase())} />
-        </Field>
-        <Field label="Supplier (optional)" param="supplier" error={form.error}>
-          <input name="supplier" value={supplier} onChange={(e) => setSupplier(e.target.value)} />
-        </Field>
-        <Field label="Partner id (optional)" param="partnerId" error={form.error}>
-          <input name="partnerId" list="pool-partners" value={partnerId} onChange={(e) => setPartnerId(e.target.value)} />
-          <PartnerSuggestions id="pool-partners" />
-        </Field>
-        <Field label="Low-stock threshold (optional)" param="lowStockThreshold" error={form.error}>
-          <input name="lowStockThreshold" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
-        </Field>
-      </div>
-      <FormError error={form.error} fields={['name', 'unitCost', 'supplier', 'partnerId', 'lowStockThreshold']} />
-      <button type="submit" disabled={form.busy}>
-        Create pool
-      </button>
-    </form>
+    <CreateForm label="Create a pool" form={form} fields={['name', 'unitCost', 'supplier', 'partnerId', 'lowStockThreshold']} submitLabel="Create pool">
+      <TextField label="Name" name="name" error={form.error} value={name} onChange={setName} placeholder="Tencent Video VIP month cards" />
+      <TextField label="Unit cost (optional)" name="unitCost" error={form.error} value={unitCost} onChange={setUnitCost} placeholder="12.00" />
+      <TextField label="Currency" name="currency" param="unitCost.currency" error={form.error} value={currency} maxLength={3} onChange={(v) => setCurrency(v.toUpperCase())} />
+      <TextField label="Supplier (optional)" name="supplier" error={form.error} value={supplier} onChange={setSupplier} />
+      <TextField label="Partner id (optional)" name="partnerId" error={form.error} list="pool-partners" value={partnerId} onChange={setPartnerId}>
+        <PartnerSuggestions id="pool-partners" />
+      </TextField>
+      <TextField label="Low-stock threshold (optional)" name="lowStockThreshold" error={form.error} value={threshold} onChange={setThreshold} />
+    </CreateForm>
   );
 }
 
 export function Pools() {
   const pools = usePaged<Pool>('/v1/pools');
-  const [creating, setCreating] = useState(false);
   const { navigate } = useRouter();
   return (
-    <>
-      <PageHeader title="Code pools">
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New pool'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New pool">
-          <CreatePool onCreated={(pool) => navigate(`/pools/${pool.id}`)} />
-        </Card>
-      )}
+    <ListPage title="Code pools" noun="pool" create={() => <CreatePool onCreated={(pool) => navigate(`/pools/${pool.id}`)} />}>
       <Card>
-        {pools.items.length === 0 && !pools.loading && !pools.error ? (
-          <Empty>No pools yet.</Empty>
-        ) : (
+        <PagedTable paged={pools} empty="No pools yet.">
           <table data-testid="pools-table">
             <thead>
               <tr>
@@ -238,10 +202,9 @@ export function Pools() {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={pools} />
+        </PagedTable>
       </Card>
-    </>
+    </ListPage>
   );
 }
 

@@ -3,7 +3,7 @@ import { get, post, query, type ApiError } from '../api.js';
 import { formatDate } from '../format.js';
 import { Link, useRouter } from '../router.js';
 import type { Eligibility, Rollout, RolloutStep, Stage } from '../types.js';
-import { Card, Empty, ErrorBanner, Field, FormError, Json, Loading, PageHeader, Pager, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, CreateForm, Empty, ErrorBanner, Field, FormError, Json, ListPage, Loading, PagedTable, PageHeader, StatusBadge, TextField, useLoad, usePaged, useSubmit } from '../ui.js';
 
 interface StepRow {
   key: number;
@@ -79,21 +79,18 @@ function CreateRollout({ onCreated }: { onCreated: (r: Rollout) => void }) {
     onCreated,
   );
   return (
-    <form className="form" onSubmit={form.submit} aria-label="Create a rollout">
-      <div className="form-grid">
-        <Field label="Name" param="name" error={form.error}>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label="Internal allowlist (member ids)" param="allowlist" error={form.error}>
-          <textarea name="allowlist" rows={2} value={allowlist} onChange={(e) => setAllowlist(e.target.value)} placeholder="mem_… mem_…" />
-        </Field>
-      </div>
-      <StepsEditor rows={rows} onChange={setRows} error={form.error} />
-      <FormError error={form.error} fields={['name', 'allowlist', 'steps']} />
-      <button type="submit" disabled={form.busy}>
-        Create rollout
-      </button>
-    </form>
+    <CreateForm
+      label="Create a rollout"
+      form={form}
+      fields={['name', 'allowlist', 'steps']}
+      submitLabel="Create rollout"
+      below={<StepsEditor rows={rows} onChange={setRows} error={form.error} />}
+    >
+      <TextField label="Name" name="name" error={form.error} value={name} onChange={setName} />
+      <Field label="Internal allowlist (member ids)" param="allowlist" error={form.error}>
+        <textarea name="allowlist" rows={2} value={allowlist} onChange={(e) => setAllowlist(e.target.value)} placeholder="mem_… mem_…" />
+      </Field>
+    </CreateForm>
   );
 }
 
@@ -105,24 +102,11 @@ export function describeCurrent(r: Rollout): string {
 
 export function Rollouts() {
   const rollouts = usePaged<Rollout>('/v1/rollouts');
-  const [creating, setCreating] = useState(false);
   const { navigate } = useRouter();
   return (
-    <>
-      <PageHeader title="Rollouts">
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New rollout'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New rollout">
-          <CreateRollout onCreated={(r) => navigate(`/rollouts/${r.id}`)} />
-        </Card>
-      )}
+    <ListPage title="Rollouts" noun="rollout" create={() => <CreateRollout onCreated={(r) => navigate(`/rollouts/${r.id}`)} />}>
       <Card>
-        {rollouts.items.length === 0 && !rollouts.loading && !rollouts.error ? (
-          <Empty>No rollouts yet.</Empty>
-        ) : (
+        <PagedTable paged={rollouts} empty="No rollouts yet.">
           <table>
             <thead>
               <tr>
@@ -149,10 +133,9 @@ export function Rollouts() {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={rollouts} />
+        </PagedTable>
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -162,9 +145,7 @@ function EligibilityCheck({ id }: { id: string }) {
   const form = useSubmit(() => get<Eligibility>(`/v1/rollouts/${id}/eligibility${query({ memberId: memberId.trim() })}`), setAnswer);
   return (
     <form className="inline-form" onSubmit={form.submit}>
-      <Field label="Member id" param="memberId" error={form.error}>
-        <input name="memberId" value={memberId} onChange={(e) => setMemberId(e.target.value)} placeholder="mem_…" />
-      </Field>
+      <TextField label="Member id" name="memberId" error={form.error} value={memberId} onChange={setMemberId} placeholder="mem_…" />
       <button type="submit" disabled={form.busy || !memberId.trim()}>
         Check
       </button>
@@ -249,12 +230,8 @@ export function RolloutDetail({ id }: { id: string }) {
       <Card title={`Internal allowlist (${r.allowlistSize})`}>
         <form className="form" onSubmit={allow.submit}>
           <div className="form-grid">
-            <Field label="Add member ids" param="add" error={allow.error}>
-              <input name="add" value={add} onChange={(e) => setAdd(e.target.value)} />
-            </Field>
-            <Field label="Remove member ids" param="remove" error={allow.error}>
-              <input name="remove" value={remove} onChange={(e) => setRemove(e.target.value)} />
-            </Field>
+            <TextField label="Add member ids" name="add" error={allow.error} value={add} onChange={setAdd} />
+            <TextField label="Remove member ids" name="remove" error={allow.error} value={remove} onChange={setRemove} />
           </div>
           <FormError error={allow.error} fields={['add', 'remove']} />
           <button type="submit" disabled={allow.busy || (!add.trim() && !remove.trim())}>

@@ -1,8 +1,8 @@
 import { Fragment, useEffect, useState } from 'react';
-import { get, post, query, type ApiError } from '../api.js';
+import { get, post, query } from '../api.js';
 import { formatDate } from '../format.js';
 import { Link, useRouter } from '../router.js';
-import { asApiError, Card, Empty, ErrorBanner, Field, FormError, Loading, PageHeader, Pager, PartnerSuggestions, StatusBadge, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, CreateForm, ErrorBanner, Field, ListPage, Loading, PagedTable, PageHeader, PartnerSuggestions, StatusBadge, TextField, useAction, useLoad, usePaged, useSubmit } from '../ui.js';
 
 export interface Endpoint {
   id: string;
@@ -72,38 +72,34 @@ export function CreateEndpoint({ partnerId, onCreated }: { partnerId?: string; o
   );
   const toggle = (type: string, on: boolean) => setEventTypes((old) => (on ? [...old.filter((t) => t !== type), type] : old.filter((t) => t !== type)));
   return (
-    <form className="form" onSubmit={form.submit} aria-label="Create a webhook endpoint">
-      <div className="form-grid">
-        <Field label="URL" param="url" error={form.error}>
-          <input name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://partner.example/webhooks/tessera" />
-        </Field>
-        <Field label="Description (optional)" param="description" error={form.error}>
-          <input name="description" value={description} onChange={(e) => setDescription(e.target.value)} />
-        </Field>
-        {partnerId === undefined && (
-          <Field label="Partner id (optional)" param="partnerId" error={form.error}>
-            <input name="partnerId" list="webhook-partners" value={partner} onChange={(e) => setPartner(e.target.value)} placeholder="ptr_…" />
-            <PartnerSuggestions id="webhook-partners" values="id" />
-          </Field>
-        )}
-      </div>
-      <Field label="Events" param="eventTypes" error={form.error}>
-        <div className="checks">
-          <label className="check">
-            <input type="checkbox" checked={eventTypes.includes('*')} onChange={(e) => toggle('*', e.target.checked)} /> every event (*)
-          </label>
-          {types.data?.data.map((t) => (
-            <label className="check" key={t.type} title={t.description}>
-              <input type="checkbox" checked={eventTypes.includes(t.type)} onChange={(e) => toggle(t.type, e.target.checked)} /> {t.type}
+    <CreateForm
+      label="Create a webhook endpoint"
+      form={form}
+      fields={['url', 'description', 'partnerId', 'eventTypes']}
+      submitLabel="Create endpoint"
+      below={
+        <Field label="Events" param="eventTypes" error={form.error}>
+          <div className="checks">
+            <label className="check">
+              <input type="checkbox" checked={eventTypes.includes('*')} onChange={(e) => toggle('*', e.target.checked)} /> every event (*)
             </label>
-          ))}
-        </div>
-      </Field>
-      <FormError error={form.error} fields={['url', 'description', 'partnerId', 'eventTypes']} />
-      <button type="submit" disabled={form.busy}>
-        Create endpoint
-      </button>
-    </form>
+            {types.data?.data.map((t) => (
+              <label className="check" key={t.type} title={t.description}>
+                <input type="checkbox" checked={eventTypes.includes(t.type)} onChange={(e) => toggle(t.type, e.target.checked)} /> {t.type}
+              </label>
+            ))}
+          </div>
+        </Field>
+      }
+    >
+      <TextField label="URL" name="url" error={form.error} value={url} onChange={setUrl} placeholder="https://partner.example/webhooks/tessera" />
+      <TextField label="Description (optional)" name="description" error={form.error} value={description} onChange={setDescription} />
+      {partnerId === undefined && (
+        <TextField label="Partner id (optional)" name="partnerId" error={form.error} list="webhook-partners" value={partner} onChange={setPartner} placeholder="ptr_…">
+          <PartnerSuggestions id="webhook-partners" values="id" />
+        </TextField>
+      )}
+    </CreateForm>
   );
 }
 
@@ -142,30 +138,26 @@ export function EndpointsTable({ endpoints }: { endpoints: Endpoint[] }) {
 
 export function Webhooks() {
   const endpoints = usePaged<Endpoint>('/v1/webhooks/endpoints');
-  const [creating, setCreating] = useState(false);
   const { navigate } = useRouter();
   return (
-    <>
-      <PageHeader title="Webhooks">
-        <button type="button" onClick={() => setCreating((c) => !c)}>
-          {creating ? 'Close' : 'New endpoint'}
-        </button>
-      </PageHeader>
-      {creating && (
-        <Card title="New endpoint">
-          <CreateEndpoint
-            onCreated={(e) => {
-              rememberSecret(e.id, e.secret);
-              navigate(`/webhooks/${e.id}`);
-            }}
-          />
-        </Card>
+    <ListPage
+      title="Webhooks"
+      noun="endpoint"
+      create={() => (
+        <CreateEndpoint
+          onCreated={(e) => {
+            rememberSecret(e.id, e.secret);
+            navigate(`/webhooks/${e.id}`);
+          }}
+        />
       )}
+    >
       <Card>
-        {endpoints.items.length === 0 && !endpoints.loading && !endpoints.error ? <Empty>No webhook endpoints yet.</Empty> : <EndpointsTable endpoints={endpoints.items} />}
-        <Pager paged={endpoints} />
+        <PagedTable paged={endpoints} empty="No webhook endpoints yet.">
+          <EndpointsTable endpoints={endpoints.items} />
+        </PagedTable>
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -223,21 +215,14 @@ export function WebhookDetail({ id }: { id: string }) {
   const [status, setStatus] = useState('');
   const deliveries = usePaged<Delivery>(`/v1/webhooks/endpoints/${id}/deliveries${query({ status })}`, 20);
   const [open, setOpen] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
   const [newSecret, setNewSecret] = useState<string | null>(null);
   const [since, setSince] = useState('');
   const [replayNote, setReplayNote] = useState<string | null>(null);
 
-  const act = async (work: () => Promise<unknown>) => {
-    setActionError(null);
-    try {
-      await work();
-      endpoint.reload();
-      deliveries.reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    }
-  };
+  const { error: actionError, run: act } = useAction(() => {
+    endpoint.reload();
+    deliveries.reload();
+  });
   if (endpoint.error) return <ErrorBanner error={endpoint.error} />;
   if (!endpoint.data) return <Loading what="the endpoint" />;
   const e = endpoint.data;
@@ -294,9 +279,7 @@ export function WebhookDetail({ id }: { id: string }) {
             });
           }}
         >
-          <Field label="Replay failed, dead and canceled deliveries since" param="since" error={actionError}>
-            <input type="datetime-local" name="since" value={since} onChange={(ev) => setSince(ev.target.value)} />
-          </Field>
+          <TextField label="Replay failed, dead and canceled deliveries since" name="since" error={actionError} value={since} onChange={setSince} type="datetime-local" />
           <button type="submit" className="secondary">
             Replay
           </button>
@@ -315,9 +298,7 @@ export function WebhookDetail({ id }: { id: string }) {
             ))}
           </select>
         </label>
-        {deliveries.items.length === 0 && !deliveries.loading ? (
-          <Empty>No deliveries.</Empty>
-        ) : (
+        <PagedTable paged={deliveries} empty="No deliveries." emptyOnError>
           <table data-testid="webhook-deliveries">
             <thead>
               <tr>
@@ -364,8 +345,7 @@ export function WebhookDetail({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
-        )}
-        <Pager paged={deliveries} />
+        </PagedTable>
       </Card>
     </>
   );
