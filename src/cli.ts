@@ -4,7 +4,7 @@ import { seedDemo } from './demo/demo-seed.js';
 import { createTessera, sqliteFileFor, startJobs, type Tessera } from './main.js';
 import { loadConfig } from './platform/config.js';
 import { progressBar } from './platform/progress.js';
-import { importOrders } from './orders/index.js';
+import { DEFAULT_BATCH_SIZE, importOrders } from './orders/index.js';
 import { importCodeFile } from './pools/index.js';
 import { VERSION } from './version.js';
 import { ManualClock } from './platform/clock.js';
@@ -205,14 +205,18 @@ imports
   .command('orders <file>')
   .description('stream orders from CSV (header: memberId or memberExternalId, externalId, amount, currency, category, paidAt) or JSON lines')
   .option('--format <format>', 'csv or jsonl (default: by the file extension)')
-  .action(async (file: string, options: { format?: string }) => {
+  .option('--batch-size <orders>', `orders per transaction (default ${DEFAULT_BATCH_SIZE}; smaller holds the SQLite write lock for less time)`)
+  .action(async (file: string, options: { format?: string; batchSize?: string }) => {
     if (options.format !== undefined && options.format !== 'csv' && options.format !== 'jsonl') throw new InvalidArgumentError('--format is csv or jsonl');
+    const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new InvalidArgumentError('--batch-size must be a whole number ≥ 1');
     await withTessera(async (t) => {
       const bar = progressBar(`Importing ${file}`);
       const started = Date.now();
       let shown = 0;
       const report = await importOrders(t.db, t.services.orders, t.services.members, file, {
         format: options.format as 'csv' | 'jsonl' | undefined,
+        batchSize,
         onProgress: bar.update,
         onError: (e) => {
           if (shown++ < 50) process.stderr.write(`line ${e.line}: ${e.code}: ${e.message}\n`);

@@ -33,6 +33,13 @@ interface Row {
   fields: Record<string, unknown>;
 }
 
+/**
+ * Orders per transaction. Large, because what belongs to a member (its credit, statistics and
+ * score) is written once per batch: 100,000 rows import about twice as fast as 10,000. On SQLite
+ * a batch holds the write lock for about a second; `--batch-size` lowers it for a live server.
+ */
+export const DEFAULT_BATCH_SIZE = 100_000;
+
 const COLUMNS = new Set(['memberId', 'memberExternalId', 'externalId', 'amount', 'currency', 'category', 'paidAt']);
 
 /** One CSV record's fields; quotes may wrap a field and "" inside them is a quote. */
@@ -99,7 +106,7 @@ function toInput(fields: Record<string, unknown>, memberId: string): CreateOrder
 export async function importOrders(db: Db, orders: OrderService, members: MemberService, file: string, options: ImportOptions = {}): Promise<ImportReport> {
   const totalBytes = fs.statSync(file).size;
   const format = options.format ?? (/\.(jsonl|ndjson|json)$/i.test(file) ? 'jsonl' : 'csv');
-  const batchSize = options.batchSize ?? 20_000;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const keep = options.maxErrorsKept ?? 100;
   const report: ImportReport = { lines: 0, imported: 0, failed: 0, errors: [] };
   const memberIds = new Map<string, string | null>();
