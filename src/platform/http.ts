@@ -193,14 +193,6 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
   return app;
 }
 
-export function authenticateV1(authenticate: (header: string | undefined) => Promise<Principal>) {
-  return async (request: FastifyRequest) => {
-    if (request.url.startsWith('/v1/') || request.url === '/v1') {
-      request.principal = await authenticate(request.headers.authorization);
-    }
-  };
-}
-
 export function makeEffect(idempotency: Idempotency, write: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>): Effect {
   return async (request, reply, successStatus, work, keepForReplay) => {
     const header = request.headers['idempotency-key'];
