@@ -68,13 +68,32 @@ function withStatementCache(db: BetterSqlite3.Database, options: { immediate?: b
   };
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Switching a new file to WAL needs an exclusive lock for a moment, and SQLite answers
+ * SQLITE_BUSY at once, busy timeout or not, to a node starting beside another that holds it:
+ * such a node waits a little and tries again.
+ */
+function useWal(db: BetterSqlite3.Database): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 20));
+    }
+  }
+}
+
 /** A connection as Tessera opens it (reader and writer alike). */
 export function openSqliteConnection(file: string): BetterSqlite3.Database {
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
+  const db = new BetterSqlite3(file, { timeout: 10_000 });
+  useWal(db);
   // FULL: a commit is on disk (WAL fsync) before we answer the request that made it.
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
   // Savepoint journals (one per group-committed job) in memory rather than in temporary files.
   db.pragma('temp_store = MEMORY');
