@@ -411,7 +411,7 @@ describe('expiry', () => {
     expect(await balanceOf(memberId)).toBe(35);
   });
 
-  it('reverses an expiry: the points return to their lots with their original expiry', async () => {
+  it('reverses an expiry: the points come back in a new lot, never expiring unless the reversal says when', async () => {
     const memberId = await newMember();
     const expiresAt = inDays(2);
     const lapsing = await earn(memberId, 60, expiresAt);
@@ -426,11 +426,36 @@ describe('expiry', () => {
     expect(reversal).toMatchObject({ kind: 'reversal', points: 60, reversesId: expiry!.id });
     expect(reversal.entries).toContainEqual({ account: 'program:expiry', amount: -60 });
     expect(await balanceOf(memberId)).toBe(65);
-    expect(await lotOf(memberId, lapsing.id)).toMatchObject({ remaining: 60, expiresAt });
+    // The lapsed lot stays empty; the points live on in a lot of the reversal's own.
+    expect(await lotOf(memberId, lapsing.id)).toMatchObject({ remaining: 0, expiresAt });
+    expect(await lotOf(memberId, reversal.id)).toMatchObject({ points: 60, remaining: 60, expiresAt: null });
+    app.clock.advance(DAY);
+    await app.tessera.services.ledger.expireDue();
+    expect(await balanceOf(memberId)).toBe(65);
     expect((await reverse(expiry!.id)).body.error.code).toBe('already_reversed');
   });
 
-  it('a spend reversed after its lot lapsed gets its points back only to lose them to the next expiry run', async () => {
+  it('gives reinstated points the expiry the reversal names, and refuses one in the past', async () => {
+    const memberId = await newMember();
+    await earn(memberId, 30, inDays(1));
+    app.clock.advance(DAY);
+    await app.tessera.services.ledger.expireDue();
+    const expiry = (await historyOf(memberId)).find((t) => t.kind === 'expire')!;
+
+    const past = await reverse(expiry.id, { reason: 'goodwill', expiresAt: inDays(-1) });
+    expect(past.status).toBe(400);
+    expect(past.body.error).toMatchObject({ code: 'parameter_invalid', param: 'expiresAt' });
+    expect(await balanceOf(memberId)).toBe(0);
+
+    const until = inDays(30);
+    const reversal = transactionOf(await reverse(expiry.id, { reason: 'goodwill', expiresAt: until }));
+    expect(await lotOf(memberId, reversal.id)).toMatchObject({ remaining: 30, expiresAt: until });
+    app.clock.advance(30 * DAY);
+    await app.tessera.services.ledger.expireDue();
+    expect(await balanceOf(memberId)).toBe(0);
+  });
+
+  it('a spend reversed after its lot lapsed gets its points back in a new lot, which the next expiry run leaves alone', async () => {
     const memberId = await newMember();
     const expiresAt = inDays(1);
     const lot = await earn(memberId, 50, expiresAt);
@@ -439,11 +464,12 @@ describe('expiry', () => {
     await app.tessera.services.ledger.expireDue();
     expect(await balanceOf(memberId)).toBe(0);
 
-    transactionOf(await reverse(spent.id));
-    expect(await lotOf(memberId, lot.id)).toMatchObject({ remaining: 20, expiresAt });
+    const reversal = transactionOf(await reverse(spent.id));
+    expect(await lotOf(memberId, lot.id)).toMatchObject({ remaining: 0, expiresAt });
+    expect(await lotOf(memberId, reversal.id)).toMatchObject({ remaining: 20, expiresAt: null });
     expect(await balanceOf(memberId)).toBe(20);
     await app.tessera.services.ledger.expireDue();
-    expect(await balanceOf(memberId)).toBe(0);
-    expect((await historyOf(memberId)).filter((t) => t.kind === 'expire').map((t) => t.points)).toEqual([-20, -30]);
+    expect(await balanceOf(memberId)).toBe(20);
+    expect((await historyOf(memberId)).filter((t) => t.kind === 'expire').map((t) => t.points)).toEqual([-30]);
   });
 });

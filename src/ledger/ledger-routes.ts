@@ -55,6 +55,8 @@ export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Eff
       },
     },
     (request, reply) =>
-      effect(request, reply, 201, (tx) => ledger.reverse(tx, request.params.id, request.body.reason ?? 'reversal')),
+      effect(request, reply, 201, (tx) =>
+        ledger.reverse(tx, request.params.id, request.body.reason ?? 'reversal', { expiresAt: epoch(request.body.expiresAt) }),
+      ),
   );
 }

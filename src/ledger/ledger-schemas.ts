@@ -49,7 +49,16 @@ export const AdjustBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ReverseBody = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
+export const ReverseBody = Type.Object(
+  {
+    reason: Type.Optional(Reason),
+    expiresAt: Type.Optional({
+      ...IsoDateTime,
+      description: 'For points that come back after their lot has lapsed: when their new lot expires (never, without it)',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 const pointsEffect = <B extends typeof EarnBody | typeof SpendBody | typeof AdjustBody>(summary: string, body: B) => ({
   tags: ['points'],

@@ -11,6 +11,7 @@ import {
   type Entry,
   type LedgerTransaction,
   type Lot,
+  type LotTake,
   type TransactionKind,
 } from './ledger.js';
 import type { LedgerStore } from './ledger-store.js';
@@ -99,7 +100,12 @@ export class LedgerService {
   }
 
   /** Undoes a transaction once, by a compensating transaction that mirrors its entries. */
-  async reverse(tx: Tx, transactionId: string, reason: string): Promise<LedgerTransaction> {
+  /**
+   * Undoes a transaction once. A debit's points go back into the lots they came from; those of a
+   * lot that has lapsed since (always so for an expiry) come back in a new lot, expiring at
+   * `options.expiresAt` or never, since the next expiry run would otherwise take them again.
+   */
+  async reverse(tx: Tx, transactionId: string, reason: string, options: { expiresAt?: number | null } = {}): Promise<LedgerTransaction> {
     const found = await this.store.findTransaction(tx, transactionId);
     if (!found) throw notFound('transaction', transactionId, 'id');
     // Lock the member's account before deciding anything, then read again: a reversal that
@@ -129,11 +135,23 @@ export class LedgerService {
       await this.insertReversal(tx, id, original, now, reason);
       await this.store.moveLots(tx, id, takes.map((t) => ({ lotId: t.lotId, points: -t.points })));
     } else {
-      // Put the points back into the very lots they came from, with their original expiry.
+      const expiresAt = options.expiresAt ?? null;
+      if (expiresAt !== null && expiresAt <= now) throw invalid('expiresAt must be in the future', 'expiresAt');
       await this.store.changeBalance(tx, memberId, -original.points, now);
       const moves = await this.store.movementsOf(tx, original.id);
+      const lots = new Map((await this.store.lotsByIds(tx, moves.map((m) => m.lotId))).map((l) => [l.id, l]));
+      const back: LotTake[] = [];
+      let lapsed = 0;
+      for (const move of moves) {
+        const lot = lots.get(move.lotId);
+        if (lot && lot.expires_at !== null && lot.expires_at <= now) lapsed -= move.points;
+        else back.push({ lotId: move.lotId, points: -move.points });
+      }
       await this.insertReversal(tx, id, original, now, reason);
-      await this.store.moveLots(tx, id, moves.map((m) => ({ lotId: m.lotId, points: -m.points })));
+      await this.store.moveLots(tx, id, back);
+      if (lapsed > 0) {
+        await this.store.insertLot(tx, { id: newId('lot'), member_id: memberId, transaction_id: id, points: lapsed, remaining: lapsed, expires_at: expiresAt, created_at: now });
+      }
     }
     if (!(await this.store.markReversed(tx, original.id, id))) {
       throw conflict('already_reversed', `Transaction ${transactionId} was already reversed`);

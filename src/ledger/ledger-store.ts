@@ -215,6 +215,11 @@ export class LedgerStore {
     return rows.map((r) => ({ lotId: r.lot_id, points: r.points }));
   }
 
+  async lotsByIds(tx: Tx, ids: string[]): Promise<PointLotsTable[]> {
+    if (ids.length === 0) return [];
+    return tx.selectFrom('point_lots').selectAll().where('id', 'in', ids).execute();
+  }
+
   async lotOf(tx: Tx, transactionId: string): Promise<PointLotsTable | undefined> {
     return tx.selectFrom('point_lots').selectAll().where('transaction_id', '=', transactionId).executeTakeFirst();
   }
