@@ -1,5 +1,5 @@
 import type { LedgerService } from '../ledger/index.js';
-import type { LoyaltyRules, LoyaltyService } from '../loyalty/index.js';
+import type { LoyaltyService } from '../loyalty/index.js';
 import type { MemberService } from '../members/index.js';
 import type { Clock } from '../platform/clock.js';
 import { AppError, businessRule, conflict, invalid, notFound } from '../platform/errors.js';
@@ -154,6 +154,11 @@ export class OrderService {
 
   // ---- orders ----
 
+  private async duplicate(db: Executor, externalId: string): Promise<AppError> {
+    const existing = await this.store.findByExternalId(db, externalId);
+    return conflict('already_exists', `An order with externalId '${externalId}' already exists${existing ? ` (${existing.id})` : ''}`, 'externalId');
+  }
+
   /** Places an order. Every refusal (an AppError) comes before the first write. */
   async create(tx: Tx, input: CreateOrderInput): Promise<Order> {
     const now = this.clock.now();
@@ -176,12 +181,8 @@ export class OrderService {
       created_at: now,
       updated_at: now,
     };
-    if (!(await this.store.insertOrder(tx, row))) {
-      const existing = await this.store.findByExternalId(tx, input.externalId);
-      throw conflict('already_exists', `An order with externalId '${input.externalId}' already exists${existing ? ` (${existing.id})` : ''}`, 'externalId');
-    }
-    const rules = (await this.store.rules(tx, true)).map(toEarningRule);
-    const { points } = pointsFor(row, rules, new Set(await this.livePlans(tx, input.memberId)));
+    if (!(await this.store.insertOrder(tx, row))) throw await this.duplicate(tx, input.externalId);
+    const { points } = await this.previewPoints(tx, input.memberId, row);
     if (points > 0) {
       const earned = await this.ledger.earn(tx, input.memberId, { points, reason: `order ${input.externalId}` });
       row.points_earned = points;
@@ -344,12 +345,7 @@ export class OrderService {
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
       if (!inserted.has(row.id)) {
-        const existingOrder = await this.store.findByExternalId(tx, row.external_id);
-        outcomes[rowInput[r]!] = conflict(
-          'already_exists',
-          `An order with externalId '${row.external_id}' already exists${existingOrder ? ` (${existingOrder.id})` : ''}`,
-          'externalId',
-        );
+        outcomes[rowInput[r]!] = await this.duplicate(tx, row.external_id);
         continue;
       }
       let member = perMember.get(row.member_id);
