@@ -121,4 +121,57 @@ describe('pool_code benefits are fulfilled from the pool', () => {
     expect(res.body.error).toMatchObject({ code: 'resource_missing', param: 'poolId' });
     expect((await app.call('GET', '/v1/benefits')).body.data.length).toBe(before);
   });
+
+  it('shares a pool with the points mall under real concurrency: every code to one holder, never more than the pool', async () => {
+    const pool = await app.call('POST', '/v1/pools', { name: 'Shared card pool' });
+    const codes = Array.from({ length: 25 }, (_, i) => `SHARED-${String(i).padStart(4, '0')}`);
+    expect((await app.call('POST', `/v1/pools/${pool.body.id}/codes`, { codes })).body.imported).toBe(25);
+    const benefit = await app.call('POST', '/v1/benefits', { code: 'shared-card', name: 'Shared card', kind: 'pool_code', poolId: pool.body.id });
+    const plan = await app.call('POST', '/v1/plans', { code: 'shared', name: 'Shared', term: 'P1M', prices: [{ amount: { amount: 100, currency: 'CNY' } }], benefitIds: [benefit.body.id] });
+    const item = await app.call('POST', '/v1/catalog/items', { name: 'Shared card', pointsPrice: 10, poolId: pool.body.id });
+    expect([benefit.status, plan.status, item.status]).toEqual([201, 201, 201]);
+    const subscribers = await Promise.all(Array.from({ length: 20 }, (_, i) => createMember(app, `shared-sub-${i}`)));
+    const shoppers = await Promise.all(Array.from({ length: 20 }, (_, i) => createMember(app, `shared-shop-${i}`, 10)));
+
+    await app.tessera.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.tessera.app.server.address() as { port: number };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${app.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: string } } };
+    };
+    const answers = await Promise.all([
+      ...subscribers.map((memberId) => post('/v1/subscriptions', { memberId, planId: plan.body.id })),
+      ...shoppers.map((memberId) => post('/v1/redemptions', { memberId, itemId: item.body.id })),
+    ]);
+    const subscribed = answers.slice(0, 20);
+    const redeemed = answers.slice(20);
+    expect(subscribed.every((a) => a.status === 201)).toBe(true);
+    expect(redeemed.every((a) => a.status === 201 || (a.status === 409 && a.body.error?.code === 'out_of_stock'))).toBe(true);
+
+    const issued = await app.tessera.db.read
+      .selectFrom('pool_codes')
+      .select(['id', 'issued_ref'])
+      .where('pool_id', '=', pool.body.id)
+      .where('status', '!=', 'available')
+      .execute();
+    const entitlements = await app.tessera.db.read.selectFrom('entitlements').selectAll().where('benefit_id', '=', benefit.body.id).execute();
+    const handedOver = entitlements.filter((e) => e.status === 'fulfilled');
+    const redemptions = await app.tessera.db.read.selectFrom('redemptions').select(['id', 'code_id']).where('pool_id', '=', pool.body.id).execute();
+    // Never more than the pool, all of it issued, each code to exactly one redemption or entitlement.
+    expect(issued).toHaveLength(25);
+    expect(handedOver.length + redemptions.length).toBe(25);
+    const holders = new Set([...handedOver.map((e) => e.id), ...redemptions.map((r) => r.id)]);
+    expect(new Set(issued.map((c) => c.issued_ref))).toEqual(holders);
+    expect(new Set([...handedOver.map((e) => (JSON.parse(e.detail) as { codeId: string }).codeId), ...redemptions.map((r) => r.code_id)]).size).toBe(25);
+    // Entitlements that lost the race wait for stock; shoppers who lost it kept their points.
+    expect(entitlements.filter((e) => e.status === 'pending')).toHaveLength(20 - handedOver.length);
+    for (const [i, answer] of redeemed.entries()) {
+      const balance = (await app.call('GET', `/v1/members/${shoppers[i]}/points`)).body.balance;
+      expect(balance).toBe(answer.status === 201 ? 0 : 10);
+    }
+  });
 });
