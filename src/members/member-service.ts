@@ -78,4 +78,9 @@ export class MemberService {
   async exists(db: Executor, id: string): Promise<boolean> {
     return this.store.exists(db, id);
   }
+
+  /** Of these ids, those that name a member: one query per thousand, for bulk work. */
+  async existing(db: Executor, ids: string[]): Promise<Set<string>> {
+    return this.store.existing(db, ids);
+  }
 }

@@ -23,6 +23,16 @@ export class MemberStore {
     return row !== undefined;
   }
 
+  /** Of these ids, those that name a member. */
+  async existing(db: Executor, ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let from = 0; from < ids.length; from += 1000) {
+      const rows = await db.selectFrom('members').select('id').where('id', 'in', ids.slice(from, from + 1000)).execute();
+      for (const { id } of rows) found.add(id);
+    }
+    return found;
+  }
+
   /** Newest first; `startingAfter` is the last id of the previous page. */
   async list(db: Executor, limit: number, startingAfter?: string): Promise<MembersTable[]> {
     let query = db.selectFrom('members').selectAll().orderBy('id', 'desc').limit(limit);

@@ -292,7 +292,7 @@ export class OrderService {
     const rules = (await this.store.rules(tx, true)).map(toEarningRule);
     const earning = compileEarning(rules);
     const loyaltyRules = await this.loyalty.rules(tx);
-    const existing = await this.store.existingMembers(tx, [...new Set(inputs.map((i) => i.memberId))]);
+    const existing = await this.members.existing(tx, [...new Set(inputs.map((i) => i.memberId))]);
     const planRules = rules.some((r) => r.kind === 'plan');
     const livePlans = new Map<string, ReadonlySet<string>>();
     const creditIds = new Map<string, string>();

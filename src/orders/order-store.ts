@@ -96,16 +96,6 @@ export class OrderStore {
     return inserted;
   }
 
-  /** Of these members, those that exist. */
-  async existingMembers(db: Executor, ids: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let from = 0; from < ids.length; from += 1000) {
-      const rows = await db.selectFrom('members').select('id').where('id', 'in', ids.slice(from, from + 1000)).execute();
-      for (const { id } of rows) found.add(id);
-    }
-    return found;
-  }
-
   /** Of these members, those that owe points. */
   async membersInDebt(db: Executor, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
