@@ -102,7 +102,6 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   // Webhook secrets are sealed with the code vault's key, like partner codes.
   const webhooks = new WebhookService(db, new WebhookStore(db.engine), codeVault, outbox, clock);
   const benefits = new BenefitService(db, new BenefitStore(), members, ledger, outbox, clock);
-  benefits.onPointsCredited((tx, memberId, points) => orders.settleDebt(tx, memberId, points));
   ledger.useDebtSettlement((tx, memberId, points) => orders.settleDebt(tx, memberId, points));
   benefits.useCodeSource({
     poolExists: (reader, poolId) => pools.exists(reader, poolId),
@@ -126,7 +125,7 @@ export async function createTessera(config: Config, options: CreateOptions = {})
   benefits.useExclusivity((reader, offer) => partners.checkOffer(reader, offer));
   catalog.useExclusivity((reader, poolId) => partners.checkMallOffer(reader, poolId));
   pools.usePartnerCheck((reader, ref, param) => partners.checkPartnerRef(reader, ref, param));
-  webhooks.usePartnerLookup(async (reader, partnerId) => (await partnerStore.find(reader, partnerId)) !== undefined);
+  webhooks.usePartnerLookup(async (reader, ref) => (await partnerStore.findByRef(reader, ref))?.id);
   const analytics = new AnalyticsService(db, new AnalyticsStore(db.engine), clock, { pointCost: config.pointCost, pointCostCurrency: config.pointCostCurrency });
   try {
     await pools.verifyCodeKey();

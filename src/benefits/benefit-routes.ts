@@ -12,6 +12,7 @@ import {
   revealEntitlementCodeSchema,
 } from './benefit-schemas.js';
 import type { BenefitService } from './benefit-service.js';
+import { SUPPORT_ACTION } from '../auth/index.js';
 
 export function benefitRoutes(app: HttpServer, benefits: BenefitService, effect: Effect): void {
   app.post('/v1/benefits', { schema: createBenefitSchema }, (request, reply) =>
@@ -25,6 +26,7 @@ export function benefitRoutes(app: HttpServer, benefits: BenefitService, effect:
     '/v1/entitlements/:id/fulfil',
     {
       schema: fulfilEntitlementSchema,
+      config: SUPPORT_ACTION,
       preValidation: async (request) => {
         request.body ??= {};
       },
@@ -34,7 +36,7 @@ export function benefitRoutes(app: HttpServer, benefits: BenefitService, effect:
         benefits.markFulfilled(tx, request.params.id, request.body.reference ? { reference: request.body.reference } : {}),
       ),
   );
-  app.post('/v1/entitlements/:id/fail', { schema: failEntitlementSchema }, (request, reply) =>
+  app.post('/v1/entitlements/:id/fail', { schema: failEntitlementSchema, config: SUPPORT_ACTION }, (request, reply) =>
     effect(request, reply, 200, (tx) => benefits.markFailed(tx, request.params.id, request.body.reason)),
   );
   app.post('/v1/entitlements/:id/reveal', { schema: revealEntitlementCodeSchema }, (request, reply) => {

@@ -43,9 +43,6 @@ export interface DiscountCheck {
   entitlementId: string | null;
 }
 
-/** Called after points were credited to a member, in the same transaction (to settle a points debt first). */
-export type PointsCreditedHook = (tx: Tx, memberId: string, points: number) => Promise<unknown>;
-
 /** Checks an offer of benefits against the partners' agreements (src/partners, wired in main.ts); throws to refuse. */
 export type OfferCheck = (
   db: Executor,
@@ -85,7 +82,6 @@ const REQUIRED_BY_KIND: Record<BenefitKind, Array<keyof BenefitConfig>> = {
 };
 
 export class BenefitService {
-  private pointsCredited: PointsCreditedHook = async () => undefined;
   private codes: CodeSource | undefined;
 
   constructor(
@@ -96,10 +92,6 @@ export class BenefitService {
     private readonly outbox: Outbox,
     private readonly clock: Clock,
   ) {}
-
-  onPointsCredited(hook: PointsCreditedHook): void {
-    this.pointsCredited = hook;
-  }
 
   private offerCheck: OfferCheck = async () => undefined;
   private activationRequest: ActivationRequest | undefined;
@@ -219,8 +211,7 @@ export class BenefitService {
       });
       switch (benefit.kind) {
         case 'points_grant': {
-          const txn = await this.ledger.earn(tx, input.memberId, { points: benefit.points!, reason: `benefit ${benefit.code}` });
-          await this.pointsCredited(tx, input.memberId, benefit.points!);
+          const txn = await this.ledger.earnSettlingDebt(tx, input.memberId, { points: benefit.points!, reason: `benefit ${benefit.code}` });
           await this.fulfil(tx, row.id, { transactionId: txn.id }, 'points credited');
           break;
         }

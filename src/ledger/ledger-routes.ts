@@ -10,6 +10,7 @@ import {
   summarySchema,
 } from './ledger-schemas.js';
 import type { LedgerService } from './ledger-service.js';
+import { SUPPORT_ACTION } from '../auth/index.js';
 
 const epoch = (iso: string | undefined) => (iso === undefined ? null : Date.parse(iso));
 
@@ -24,7 +25,7 @@ export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Eff
     effect(request, reply, 201, (tx) => ledger.spend(tx, request.params.id, request.body)),
   );
 
-  app.post('/v1/members/:id/points/adjust', { schema: adjustSchema }, (request, reply) =>
+  app.post('/v1/members/:id/points/adjust', { schema: adjustSchema, config: SUPPORT_ACTION }, (request, reply) =>
     effect(request, reply, 201, (tx) =>
       ledger.adjustSettlingDebt(tx, request.params.id, { ...request.body, expiresAt: epoch(request.body.expiresAt) }),
     ),
@@ -48,6 +49,7 @@ export function ledgerRoutes(app: HttpServer, ledger: LedgerService, effect: Eff
     '/v1/points/transactions/:id/reverse',
     {
       schema: reverseSchema,
+      config: SUPPORT_ACTION,
       // The body is optional: a bare POST reverses with the default reason.
       // Only an absent body: a JSON null is a body of the wrong type, not "no body".
       preValidation: async (request) => {

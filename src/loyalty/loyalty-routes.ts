@@ -8,6 +8,7 @@ import {
   updateRulesSchema,
 } from './loyalty-schemas.js';
 import type { LoyaltyService } from './loyalty-service.js';
+import { SUPPORT_ACTION } from '../auth/index.js';
 
 export function loyaltyRoutes(app: HttpServer, loyalty: LoyaltyService, effect: Effect): void {
   app.get('/v1/loyalty/rules', { schema: getRulesSchema }, () => loyalty.rules());
@@ -33,7 +34,7 @@ export function loyaltyRoutes(app: HttpServer, loyalty: LoyaltyService, effect: 
     ),
   );
 
-  app.post('/v1/members/:id/loyalty/adjustments', { schema: adjustSchema }, (request, reply) =>
+  app.post('/v1/members/:id/loyalty/adjustments', { schema: adjustSchema, config: SUPPORT_ACTION }, (request, reply) =>
     effect(request, reply, 201, (tx) => loyalty.adjust(tx, request.params.id, request.body)),
   );
 }

@@ -1,4 +1,4 @@
-import { callingPartner, type Access } from '../auth/index.js';
+import { callingPartner, SUPPORT_ACTION, type Access } from '../auth/index.js';
 import type { JointService } from '../joint/index.js';
 import type { Effect, HttpServer } from '../platform/http.js';
 import type { ActivationService } from './activation-service.js';
@@ -34,7 +34,6 @@ const epoch = (iso: string | undefined | null) => (iso === undefined || iso === 
 /** Partner-key routes: the scope each needs; operator keys are refused there (they act for the calling partner). */
 const partner = (scope: NonNullable<Access['scope']>, extra: Partial<Access> = {}) => ({ access: { scope, partnerOnly: true, ...extra } });
 /** Operator writes the support role may take. */
-const supportAction = { access: { support: true } };
 
 /** The joint products' settlement ledger, read for the calling partner's code. */
 export type SettlementSource = Pick<JointService, 'entries' | 'report'>;
@@ -100,7 +99,7 @@ export function partnerRoutes(app: HttpServer, partners: PartnerService, activat
     '/v1/activations/:entitlementId/retry',
     {
       schema: retryActivationSchema,
-      config: supportAction,
+      config: SUPPORT_ACTION,
       preValidation: async (request) => {
         if (request.body === undefined) request.body = {};
       },
@@ -108,7 +107,7 @@ export function partnerRoutes(app: HttpServer, partners: PartnerService, activat
     (request, reply) => effect(request, reply, 200, (tx) => activations.retry(tx, request.params.entitlementId)),
   );
 
-  app.post('/v1/members/:id/partner-links', { schema: startLinkSchema, config: supportAction }, (request, reply) =>
+  app.post('/v1/members/:id/partner-links', { schema: startLinkSchema, config: SUPPORT_ACTION }, (request, reply) =>
     effect(
       request,
       reply,

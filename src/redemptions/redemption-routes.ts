@@ -3,6 +3,7 @@ import { AppError } from '../platform/errors.js';
 import type { Effect, HttpServer } from '../platform/http.js';
 import { getRedemptionSchema, memberRedemptionsSchema, redeemSchema, revealSchema, reverseSchema } from './redemption-schemas.js';
 import type { RedemptionService } from './redemption-service.js';
+import { SUPPORT_ACTION } from '../auth/index.js';
 
 function requireAdmin(request: FastifyRequest, what: string): string {
   if (request.principal?.role !== 'admin') throw new AppError(403, 'forbidden', `Only admin keys may ${what}`);
@@ -34,12 +35,13 @@ export function redemptionRoutes(app: HttpServer, redemptions: RedemptionService
     '/v1/redemptions/:id/reverse',
     {
       schema: reverseSchema,
+      config: SUPPORT_ACTION,
       preValidation: async (request) => {
         request.body ??= {};
       },
     },
     (request, reply) => {
-      // Admins and support (src/auth/access.ts SUPPORT_ACTIONS): checked centrally before this runs.
+      // Admins and support (SUPPORT_ACTION): checked centrally before this runs.
       return effect(request, reply, 200, (tx) => redemptions.reverse(tx, request.params.id, request.body.reason ?? 'reversed by an admin'));
     },
   );

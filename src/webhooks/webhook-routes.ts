@@ -1,3 +1,4 @@
+import { SUPPORT_ACTION } from '../auth/index.js';
 import { invalid } from '../platform/errors.js';
 import type { Effect, HttpServer } from '../platform/http.js';
 import {
@@ -60,13 +61,13 @@ export function webhookRoutes(app: HttpServer, webhooks: WebhookService, effect:
     webhooks.deliveries(request.params.id, request.query),
   );
 
-  app.post('/v1/webhooks/endpoints/:id/replay', { schema: replayEndpointSchema, config: { access: { support: true } } }, (request, reply) =>
+  app.post('/v1/webhooks/endpoints/:id/replay', { schema: replayEndpointSchema, config: SUPPORT_ACTION }, (request, reply) =>
     effect(request, reply, 200, (tx) => webhooks.replayEndpoint(tx, request.params.id, Date.parse(request.body.since))),
   );
 
   app.get('/v1/webhooks/deliveries/:id', { schema: getDeliverySchema }, (request) => webhooks.delivery(request.params.id));
 
-  app.post('/v1/webhooks/deliveries/:id/replay', { schema: replayDeliverySchema, config: { access: { support: true } } }, (request, reply) => {
+  app.post('/v1/webhooks/deliveries/:id/replay', { schema: replayDeliverySchema, config: SUPPORT_ACTION }, (request, reply) => {
     noParameters(request.body);
     return effect(request, reply, 200, (tx) => webhooks.replayDelivery(tx, request.params.id));
   });

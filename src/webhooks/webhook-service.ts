@@ -1,6 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
-import { hasPrefix, newId } from '../platform/ids.js';
+import { newId } from '../platform/ids.js';
 import type { Outbox } from '../platform/outbox.js';
 import type { Db, Executor, Tx, WebhookEndpointsTable } from '../schema.js';
 import { DeliveryWorker, newDelivery, PREVIOUS_SECRET_MS, type DeliveryOptions, type RunReport, type SecretBox } from './delivery-worker.js';
@@ -33,7 +33,8 @@ export interface UpdateEndpointInput {
 }
 
 /** Whether a partner id names a partner; the partners domain provides it (wired in main.ts). */
-export type PartnerLookup = (db: Executor, partnerId: string) => Promise<boolean>;
+/** The id of the partner named by id or code, or undefined (src/partners, wired in main.ts). */
+export type PartnerLookup = (db: Executor, ref: string) => Promise<string | undefined>;
 
 const SEALED_ANSWER = 'sealed:v1:';
 
@@ -65,7 +66,7 @@ function checkEventTypes(types: string[]): string[] {
  * replays; the sending itself is the DeliveryWorker's.
  */
 export class WebhookService {
-  private partnerExists: PartnerLookup | undefined;
+  private partnerLookup: PartnerLookup = async () => undefined;
   private readonly worker: DeliveryWorker;
 
   constructor(
@@ -97,7 +98,7 @@ export class WebhookService {
   }
 
   usePartnerLookup(lookup: PartnerLookup): void {
-    this.partnerExists = lookup;
+    this.partnerLookup = lookup;
   }
 
   /** Another worker on the same database (tests, or a node that wants more than one). */
@@ -126,12 +127,12 @@ export class WebhookService {
   async create(tx: Tx, input: CreateEndpointInput): Promise<EndpointWithSecret> {
     const url = checkUrl(input.url);
     const eventTypes = checkEventTypes(input.eventTypes);
-    if (input.partnerId !== undefined) await this.checkPartner(tx, input.partnerId);
+    const partnerId = input.partnerId === undefined ? null : await this.partnerIdOf(tx, input.partnerId);
     const now = this.clock.now();
     const secret = generateSecret();
     const row: WebhookEndpointsTable = {
       id: newId('whe'),
-      partner_id: input.partnerId ?? null,
+      partner_id: partnerId,
       url,
       description: input.description ?? null,
       event_types: JSON.stringify(eventTypes),
@@ -252,11 +253,10 @@ export class WebhookService {
     return row;
   }
 
-  private async checkPartner(db: Executor, partnerId: string): Promise<void> {
-    if (this.partnerExists) {
-      if (!(await this.partnerExists(db, partnerId))) throw notFound('partner', partnerId, 'partnerId');
-    } else if (!hasPrefix(partnerId, 'ptr')) {
-      throw invalid(`'${partnerId}' is not a partner id (ptr_…)`, 'partnerId');
-    }
+  /** A partner named by id or code, as everywhere else; endpoints keep its id. */
+  private async partnerIdOf(db: Executor, ref: string): Promise<string> {
+    const id = await this.partnerLookup(db, ref);
+    if (id === undefined) throw notFound('partner', ref, 'partnerId');
+    return id;
   }
 }
