@@ -28,6 +28,12 @@ function printInitialKey(t: Tessera): void {
   console.log('');
 }
 
+const whole = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+  return n;
+};
+
 const program = new Command()
   .name('tessera')
   .description('Tessera: ecosystem memberships, loyalty-priced plans, points and the exchange mall')
@@ -205,11 +211,10 @@ imports
   .command('orders <file>')
   .description('stream orders from CSV (header: memberId or memberExternalId, externalId, amount, currency, category, paidAt) or JSON lines')
   .option('--format <format>', 'csv or jsonl (default: by the file extension)')
-  .option('--batch-size <orders>', `orders per transaction (default ${DEFAULT_BATCH_SIZE}; smaller holds the SQLite write lock for less time)`)
-  .action(async (file: string, options: { format?: string; batchSize?: string }) => {
+  .option('--batch-size <orders>', `orders per transaction (default ${DEFAULT_BATCH_SIZE}; smaller holds the SQLite write lock for less time)`, whole('--batch-size', 1))
+  .action(async (file: string, options: { format?: string; batchSize?: number }) => {
     if (options.format !== undefined && options.format !== 'csv' && options.format !== 'jsonl') throw new InvalidArgumentError('--format is csv or jsonl');
-    const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
-    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new InvalidArgumentError('--batch-size must be a whole number ≥ 1');
+    const batchSize = options.batchSize;
     await withTessera(async (t) => {
       const bar = progressBar(`Importing ${file}`);
       const started = Date.now();
@@ -238,12 +243,6 @@ function printSimulation(r: SimulationReport): void {
     `(${r.redemptions.onDoubleEleven} on Double Eleven), activations ${Object.entries(r.activations).map(([p, n]) => `${p} ${n}`).join(', ')}.`);
   console.log(`${r.memberDays} member-days in ${r.seconds.toFixed(1)} s: ${r.memberDaysPerSecond} simulated member-days per second.`);
 }
-
-const whole = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-  return n;
-};
 
 program
   .command('simulate')

@@ -1,3 +1,4 @@
+import { idFloor } from '../platform/ids.js';
 import type { Clock } from '../platform/clock.js';
 import { notFound } from '../platform/errors.js';
 import type { Db } from '../schema.js';
@@ -34,7 +35,6 @@ const GRAIN = { day: 'd', week: 'w', month: 'm' } as const;
 
 /** How long after its id was made a row may still commit (a write transaction's lifetime, with a wide margin). */
 const LATE_MS = 10_000;
-const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /**
  * The smallest id of `sample`'s type made LATE_MS ago. Ids carry the real time they were made
@@ -43,13 +43,7 @@ const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 function lateFloor(sample: string): string {
   const cut = sample.indexOf('_');
   if (cut < 0) return sample;
-  let t = Math.max(0, Date.now() - LATE_MS);
-  let time = '';
-  for (let i = 0; i < 10; i++) {
-    time = ULID_ALPHABET[t % 32]! + time;
-    t = Math.floor(t / 32);
-  }
-  return `${sample.slice(0, cut)}_${time}`;
+  return idFloor(sample.slice(0, cut), Date.now() - LATE_MS);
 }
 
 const minId = (a: string, b: string) => (a < b ? a : b);

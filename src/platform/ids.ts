@@ -5,15 +5,18 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 let lastTime = -1;
 let lastRandom: Uint8Array = new Uint8Array(10);
 
-function encode(bytes: Uint8Array, time: number): string {
-  let out = '';
+function encodeTime(time: number): string {
   let t = time;
-  const timeChars: string[] = [];
+  let out = '';
   for (let i = 0; i < 10; i++) {
-    timeChars.push(ALPHABET[t % 32]!);
+    out = ALPHABET[t % 32]! + out;
     t = Math.floor(t / 32);
   }
-  out += timeChars.reverse().join('');
+  return out;
+}
+
+function encode(bytes: Uint8Array, time: number): string {
+  let out = encodeTime(time);
   // 80 random bits → 16 base32 characters.
   let bits = 0;
   let value = 0;
@@ -69,6 +72,11 @@ export function newId(prefix: string): string {
     lastRandom = random10();
   }
   return `${prefix}_${encode(lastRandom, lastTime)}`;
+}
+
+/** The smallest id with this prefix made at `time` (epoch ms): every id made then or later sorts at or after it. */
+export function idFloor(prefix: string, time: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, time))}`;
 }
 
 export function hasPrefix(id: string, prefix: string): boolean {

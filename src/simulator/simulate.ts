@@ -145,7 +145,11 @@ export async function simulate(db: Db, services: Services, clock: ManualClock, o
     };
   });
   const bySignup = new Map<number, SimMember[]>();
-  for (const m of members) bySignup.set(m.signupDay, [...(bySignup.get(m.signupDay) ?? []), m]);
+  for (const m of members) {
+    const day = bySignup.get(m.signupDay);
+    if (day) day.push(m);
+    else bySignup.set(m.signupDay, [m]);
+  }
 
   const report: SimulationReport = {
     members: options.members,
@@ -277,7 +281,7 @@ export async function simulate(db: Db, services: Services, clock: ManualClock, o
     pending = pending.filter((a) => a.at >= dayEnd);
     if (due.length > 0) {
       clock.set(dayStart + 23 * HOUR + 30 * 60_000);
-      const reportAt = Math.max(clock.now(), ...due.map((a) => a.at));
+      const reportAt = due.reduce((latest, a) => Math.max(latest, a.at), clock.now());
       clock.set(reportAt);
       await db.write(async (tx) => {
         for (const a of due) {
