@@ -4,7 +4,7 @@ import { formatDate, formatDay, formatMoney, formatNumber } from '../format.js';
 import { findMember } from '../members.js';
 import { Link, useRouter } from '../router.js';
 import type { Benefit, CatalogItem, Entitlement, Plan, LedgerTransaction, LoyaltyStatus, Member, PointsSummary, Redemption, Subscription } from '../types.js';
-import { Card, Empty, ErrorBanner, FormError, Loading, PagedTable, PageHeader, Pager, Stat, StatusBadge, TextField, useLoad, usePaged, useSubmit, WhenLoaded } from '../ui.js';
+import { Card, ErrorBanner, FormError, Loading, PagedTable, PageHeader, Stat, StatusBadge, TextField, useLoad, usePaged, useSubmit, WhenLoaded } from '../ui.js';
 
 export function MemberSearch({ onFound, label = 'Find a member' }: { onFound: (member: Member) => void; label?: string }) {
   const [text, setText] = useState('');
@@ -14,9 +14,9 @@ export function MemberSearch({ onFound, label = 'Find a member' }: { onFound: (m
       setNote(null);
       return findMember(text);
     },
-    (result) => {
-      if (result.member) onFound(result.member);
-      else setNote(`No member with id or externalId “${text.trim()}”${result.scanned ? ` among the newest ${formatNumber(result.scanned)} members` : ''}.`);
+    (member) => {
+      if (member) onFound(member);
+      else setNote(`No member with id or externalId “${text.trim()}”.`);
     },
   );
   return (
@@ -143,10 +143,7 @@ export function MemberDetail({ id }: { id: string }) {
       </Card>
       <div className="two-columns">
         <Card title="Subscription">
-          <ErrorBanner error={subscriptions.error} />
-          {subscriptions.items.length === 0 && !subscriptions.loading ? (
-            <Empty>No subscription.</Empty>
-          ) : (
+          <PagedTable paged={subscriptions} empty="No subscription." emptyOnError>
             <table data-testid="member-subscriptions">
               <thead>
                 <tr>
@@ -176,7 +173,7 @@ export function MemberDetail({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
-          )}
+          </PagedTable>
         </Card>
         <Card title="Loyalty score">
           <WhenLoaded load={loyalty}>{(data) => <ScoreBreakdown loyalty={data} />}</WhenLoaded>
@@ -212,30 +209,31 @@ export function MemberDetail({ id }: { id: string }) {
       </Card>
       <div className="two-columns">
         <Card title="Points history">
-          <table data-testid="member-points-history">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Kind</th>
-                <th className="num">Points</th>
-                <th>Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {transactions.items.map((t) => (
-                <tr key={t.id}>
-                  <td className="nowrap">{formatDate(t.createdAt)}</td>
-                  <td>{t.kind}</td>
-                  <td className={`num ${t.points < 0 ? 'negative' : 'positive'}`}>
-                    {t.points > 0 ? '+' : ''}
-                    {formatNumber(t.points)}
-                  </td>
-                  <td>{t.reason}</td>
+          <PagedTable paged={transactions} empty="No points yet.">
+            <table data-testid="member-points-history">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Kind</th>
+                  <th className="num">Points</th>
+                  <th>Reason</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager paged={transactions} />
+              </thead>
+              <tbody>
+                {transactions.items.map((t) => (
+                  <tr key={t.id}>
+                    <td className="nowrap">{formatDate(t.createdAt)}</td>
+                    <td>{t.kind}</td>
+                    <td className={`num ${t.points < 0 ? 'negative' : 'positive'}`}>
+                      {t.points > 0 ? '+' : ''}
+                      {formatNumber(t.points)}
+                    </td>
+                    <td>{t.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </PagedTable>
         </Card>
         <Card title="Redemptions">
           <PagedTable paged={redemptions} empty="No redemptions." emptyOnError>
