@@ -577,6 +577,31 @@ describe('partner-reported activity', () => {
     expect(listed.body.data).toHaveLength(2);
   });
 
+  it('answers the same report sent 20 times at once with one activity and 19 repeats, over real HTTP', async () => {
+    const p = await newPartner();
+    const key = await partnerKey(p.id, ['usage:write']);
+    const memberId = await createMember(app, `race-activity-${++seq}`);
+    await app.tessera.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.tessera.app.server.address() as { port: number };
+    const report = { memberId, kind: 'became_active', occurredAt: '2026-11-20T08:00:00Z', externalId: 'race-1' };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/partner/activity`, {
+          method: 'POST',
+          headers: { ...as(key.secret), 'content-type': 'application/json' },
+          body: JSON.stringify(report),
+        });
+        return { status: res.status, body: (await res.json()) as { accepted: number; duplicates: number; data: Array<{ id: string }> } };
+      }),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
+    expect(answers.filter((a) => a.body.accepted === 1)).toHaveLength(1);
+    expect(answers.filter((a) => a.body.duplicates === 1)).toHaveLength(19);
+    const rows = await app.tessera.db.read.selectFrom('partner_activities').select('id').where('partner_id', '=', p.id).execute();
+    expect(rows).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.body.data[0]!.id))).toEqual(new Set([rows[0]!.id]));
+  });
+
   it('offers the service method the simulator calls', async () => {
     const { partners } = app.tessera.services;
     const memberId = await createMember(app, `sim-${++seq}`);

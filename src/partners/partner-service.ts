@@ -320,6 +320,7 @@ export class PartnerService {
     const seen = new Map((await this.store.activitiesByExternalIds(tx, partnerId, externalIds)).map((r) => [r.external_id!, r.id]));
     const results: Array<{ id: string; memberId: string; duplicate: boolean }> = [];
     const rows: PartnerActivitiesTable[] = [];
+    const resultOf = new Map<string, { id: string; memberId: string; duplicate: boolean }>();
     for (const input of inputs) {
       const earlier = input.externalId !== undefined ? seen.get(input.externalId) : undefined;
       if (earlier) {
@@ -337,14 +338,22 @@ export class PartnerService {
       };
       if (input.externalId !== undefined) seen.set(input.externalId, row.id);
       rows.push(row);
-      results.push({ id: row.id, memberId: input.memberId, duplicate: false });
+      const result = { id: row.id, memberId: input.memberId, duplicate: false };
+      resultOf.set(row.id, result);
+      results.push(result);
     }
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
       const inserted = await this.store.insertActivities(tx, chunk);
-      if (inserted.size !== chunk.length) {
-        // Another node recorded one of these external ids meanwhile: the caller retries and finds it.
-        throw conflict('concurrent_report', 'An activity with one of these externalIds was reported at the same moment; retry');
+      const lost = chunk.filter((r) => !inserted.has(r.id));
+      if (lost.length === 0) continue;
+      // The same report reached another writer at the same moment and committed first: it is a
+      // repeat, answered like any other with the first report's id.
+      const first = new Map((await this.store.activitiesByExternalIds(tx, partnerId, lost.map((r) => r.external_id!))).map((r) => [r.external_id!, r.id]));
+      for (const row of lost) {
+        const id = first.get(row.external_id!);
+        if (id === undefined) throw new Error(`activity ${row.external_id} was neither inserted nor found`);
+        Object.assign(resultOf.get(row.id)!, { id, duplicate: true });
       }
     }
     return results;
