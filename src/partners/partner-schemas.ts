@@ -2,7 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { ApiKeySchema, SCOPES } from '../auth/index.js';
 import { SettlementEntrySchema, SettlementReportSchema } from '../joint/index.js';
 import { commonErrors, ErrorSchema, IdParams, IsoDateTime, PageQuery, pageOf } from '../platform/schemas.js';
-import { ACTIVATION_STATUSES, CHANNELS } from './partner.js';
+import { ACTIVATION_STATUSES, ACTIVITY_KINDS, CHANNELS } from './partner.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -89,7 +89,7 @@ const ActivitySchema = Type.Object(
     id: Type.String({ description: 'pac_…' }),
     partnerId: Type.String(),
     memberId: Type.String(),
-    kind: literals(['became_active', 'active'] as const),
+    kind: literals(ACTIVITY_KINDS),
     occurredAt: IsoDateTime,
     reportedAt: IsoDateTime,
     externalId: Nullable(Type.String()),
@@ -303,7 +303,7 @@ const ActivityReportSchema = Type.Object(
   {
     partnerUserId: Type.Optional(PartnerUserId),
     memberId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    kind: literals(['became_active', 'active'] as const),
+    kind: literals(ACTIVITY_KINDS),
     occurredAt: IsoDateTime,
     externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Your id of the report: a repeat is recorded once.' })),
   },

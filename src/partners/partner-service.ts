@@ -7,6 +7,7 @@ import type { Db, Executor, PartnerActivitiesTable, PartnerAgreementsTable, Part
 import type { ActivationService } from './activation-service.js';
 import {
   agreementInForce,
+  ACTIVITY_KINDS,
   CHANNELS,
   toActivity,
   toAgreement,
@@ -76,7 +77,6 @@ const CODE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const LINK_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 /** Reports may be a little ahead of our clock (theirs drifts), not more. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const ACTIVITY_KINDS: ActivityKind[] = ['became_active', 'active'];
 
 const INVALID_LINK_TOKEN = () => new AppError(404, 'link_token_invalid', 'The link token is unknown, expired or already used');
 

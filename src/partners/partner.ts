@@ -16,7 +16,8 @@ export interface AgreementRules {
 export type AgreementKind = 'co_brand' | 'procurement';
 export type ActivationStatus = 'awaiting_link' | 'requested' | 'confirmed' | 'rejected' | 'failed' | 'closed';
 export const ACTIVATION_STATUSES: ActivationStatus[] = ['awaiting_link', 'requested', 'confirmed', 'rejected', 'failed', 'closed'];
-export type ActivityKind = 'became_active' | 'active';
+export const ACTIVITY_KINDS = ['became_active', 'active'] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 export interface Partner {
   id: string;

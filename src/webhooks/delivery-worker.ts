@@ -2,7 +2,7 @@ import type { Clock } from '../platform/clock.js';
 import { newId } from '../platform/ids.js';
 import type { Db, OutboxEventsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../schema.js';
 import { signedHeaders } from './signature.js';
-import { concernsPartner, matches, nextRetryAt, webhookBody } from './webhook.js';
+import { matches, nextRetryAt, partnerOfEvent, webhookBody } from './webhook.js';
 import type { AttemptResult, ClaimedDelivery, WebhookStore } from './webhook-store.js';
 
 /** Seals endpoint secrets at rest (the code vault). */
@@ -151,10 +151,11 @@ export class DeliveryWorker {
         const now = this.clock.now();
         const rows: WebhookDeliveriesTable[] = [];
         for (const event of events) {
+          const about = partnerOfEvent(event.payload);
           for (const { endpoint, patterns } of subscriptions) {
             // An endpoint receives the events that happened once it existed.
             if (endpoint.created_at > event.created_at || !matches(patterns, event.topic)) continue;
-            if (!concernsPartner(endpoint.partner_id, event.payload)) continue;
+            if (endpoint.partner_id !== null && endpoint.partner_id !== about) continue;
             rows.push(newDelivery(event.id, event.topic, endpoint.id, now));
           }
         }

@@ -1,6 +1,6 @@
 export { WebhookService, type CreateEndpointInput, type UpdateEndpointInput, type PartnerLookup, type EndpointWithSecret } from './webhook-service.js';
 export { WebhookStore } from './webhook-store.js';
 export { webhookRoutes } from './webhook-routes.js';
-export { DeliveryWorker, PREVIOUS_SECRET_MS, type DeliveryOptions, type RunReport, type SecretBox } from './delivery-worker.js';
-export { verifyWebhook, sign, signedHeaders, generateSecret, type VerifyResult, type VerifyFailure } from './signature.js';
-export { EVENT_TYPES, RETRY_SCHEDULE_MS, JITTER, type WebhookEndpoint, type WebhookDelivery, type WebhookAttempt, type DeliveryStatus } from './webhook.js';
+export { type DeliveryOptions, type RunReport, type SecretBox } from './delivery-worker.js';
+export { verifyWebhook, sign, generateSecret, type VerifyResult, type VerifyFailure } from './signature.js';
+export { RETRY_SCHEDULE_MS, JITTER, type WebhookEndpoint, type WebhookDelivery, type WebhookAttempt, type DeliveryStatus } from './webhook.js';

@@ -172,17 +172,17 @@ export function toAttempt(row: WebhookAttemptsTable): WebhookAttempt {
 }
 
 /**
- * A partner's endpoint receives only the events about that partner (their data names it in
- * `partnerId`): one partner never sees another's members or activations. The operator's
- * endpoints (no partner) receive every event they subscribe to.
+ * The partner an event is about (its data names it in `partnerId`), or null. A partner's
+ * endpoint receives only the events about that partner: one partner never sees another's
+ * members or activations. The operator's endpoints (no partner) receive every event they
+ * subscribe to.
  */
-export function concernsPartner(partnerId: string | null, payload: string): boolean {
-  if (partnerId === null) return true;
+export function partnerOfEvent(payload: string): string | null {
   try {
     const data = JSON.parse(payload) as { partnerId?: unknown };
-    return data.partnerId === partnerId;
+    return typeof data.partnerId === 'string' ? data.partnerId : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
