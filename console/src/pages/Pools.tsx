@@ -3,7 +3,7 @@ import { get, post, type ApiError } from '../api.js';
 import { formatDate, formatMoney, formatNumber, toMinor } from '../format.js';
 import { Link, useRouter } from '../router.js';
 import type { Batch, ImportResult, Pool } from '../types.js';
-import { asApiError, Card, CreateForm, Empty, ErrorBanner, Field, FormError, ListPage, Loading, PagedTable, PageHeader, Pager, PartnerSuggestions, Stat, StatusBadge, TextField, useLoad, usePaged, useSubmit } from '../ui.js';
+import { asApiError, Card, CreateForm, ErrorBanner, Field, FormError, ListPage, Loading, PagedTable, PageHeader, Pager, PartnerSuggestions, Stat, StatusBadge, TextField, useLoad, usePaged, useSubmit, WhenLoaded } from '../ui.js';
 
 /** Codes of a pasted list or a file: one a line, or CSV with a "code" column. */
 export function parseCodes(text: string): string[] {
@@ -265,40 +265,40 @@ export function PoolDetail({ id }: { id: string }) {
         <ImportCodes pool={p} onProgress={refresh} />
       </Card>
       <Card title="Batches">
-        {batches.data && batches.data.data.length === 0 ? (
-          <Empty>No codes imported yet.</Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Batch</th>
-                <th className="num">Total</th>
-                <th className="num">Available</th>
-                <th className="num">Issued</th>
-                <th className="num">Duplicates</th>
-                <th>Unit cost</th>
-                <th>Expires</th>
-                <th>Imported</th>
-              </tr>
-            </thead>
-            <tbody>
-              {batches.data?.data.map((b) => (
-                <tr key={b.id}>
-                  <td>
-                    <code>{b.id}</code>
-                  </td>
-                  <td className="num">{formatNumber(b.total)}</td>
-                  <td className="num">{formatNumber(b.available)}</td>
-                  <td className="num">{formatNumber(b.issued)}</td>
-                  <td className="num">{formatNumber(b.duplicates)}</td>
-                  <td>{formatMoney(b.unitCost)}</td>
-                  <td>{formatDate(b.expiresAt)}</td>
-                  <td>{formatDate(b.createdAt)}</td>
+        <WhenLoaded load={batches} isEmpty={(d) => d.data.length === 0} empty="No codes imported yet.">
+          {(d) => (
+            <table>
+              <thead>
+                <tr>
+                  <th>Batch</th>
+                  <th className="num">Total</th>
+                  <th className="num">Available</th>
+                  <th className="num">Issued</th>
+                  <th className="num">Duplicates</th>
+                  <th>Unit cost</th>
+                  <th>Expires</th>
+                  <th>Imported</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {d.data.map((b) => (
+                  <tr key={b.id}>
+                    <td>
+                      <code>{b.id}</code>
+                    </td>
+                    <td className="num">{formatNumber(b.total)}</td>
+                    <td className="num">{formatNumber(b.available)}</td>
+                    <td className="num">{formatNumber(b.issued)}</td>
+                    <td className="num">{formatNumber(b.duplicates)}</td>
+                    <td>{formatMoney(b.unitCost)}</td>
+                    <td>{formatDate(b.expiresAt)}</td>
+                    <td>{formatDate(b.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </WhenLoaded>
       </Card>
       <Card title="Codes (masked)">
         <table>

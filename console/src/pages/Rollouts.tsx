@@ -3,7 +3,7 @@ import { get, post, query, type ApiError } from '../api.js';
 import { formatDate } from '../format.js';
 import { Link, useRouter } from '../router.js';
 import type { Eligibility, Rollout, RolloutStep, Stage } from '../types.js';
-import { Card, CreateForm, Empty, ErrorBanner, Field, FormError, Json, ListPage, Loading, PagedTable, PageHeader, StatusBadge, TextField, useLoad, usePaged, useSubmit } from '../ui.js';
+import { Card, CreateForm, ErrorBanner, Field, FormError, Json, ListPage, Loading, PagedTable, PageHeader, StatusBadge, TextField, useLoad, usePaged, useSubmit, WhenLoaded } from '../ui.js';
 
 interface StepRow {
   key: number;
@@ -243,22 +243,25 @@ export function RolloutDetail({ id }: { id: string }) {
         <EligibilityCheck id={id} />
       </Card>
       <Card title="Changes (audit)">
-        {changes.data?.data.length === 0 && <Empty>No changes.</Empty>}
-        <table>
-          <tbody>
-            {changes.data?.data.map((c) => (
-              <tr key={c.id}>
-                <td>{formatDate(c.createdAt)}</td>
-                <td>
-                  <code>{c.actor}</code>
-                </td>
-                <td>
-                  <Json value={c.change} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <WhenLoaded load={changes} isEmpty={(d) => d.data.length === 0} empty="No changes.">
+          {(d) => (
+            <table>
+              <tbody>
+                {d.data.map((c) => (
+                  <tr key={c.id}>
+                    <td>{formatDate(c.createdAt)}</td>
+                    <td>
+                      <code>{c.actor}</code>
+                    </td>
+                    <td>
+                      <Json value={c.change} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </WhenLoaded>
       </Card>
     </>
   );
