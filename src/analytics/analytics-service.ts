@@ -121,6 +121,7 @@ export class AnalyticsService {
       for (;;) {
         const moved = await this.db.write(async (tx) => {
           const lo = await this.store.lockWatermark(tx, source);
+          if (lo === undefined) return false;
           const max = await this.store.maxId(tx, source);
           if (max === null) return false;
           // Rows whose ids are a few seconds old may still be committing (concurrent writers):

@@ -39,11 +39,16 @@ export class AnalyticsStore {
     return rows.rows[0]?.id ?? null;
   }
 
-  /** The watermark of a source, locked for the transaction on PostgreSQL (SQLite's single writer serialises anyway). */
-  async lockWatermark(tx: Tx, source: Source): Promise<string> {
-    const lock = this.engine === 'postgres' ? sql` for update` : sql``;
+  /**
+   * The watermark of a source, locked for the transaction on PostgreSQL (SQLite's single writer
+   * serialises anyway); undefined while another node holds it. Skipping rather than waiting keeps
+   * a refresh from stalling, or failing on the lock timeout, the group commit it shares with
+   * requests: that node's fold is about to land anyway.
+   */
+  async lockWatermark(tx: Tx, source: Source): Promise<string | undefined> {
+    const lock = this.engine === 'postgres' ? sql` for update skip locked` : sql``;
     const rows = await sql<{ last_id: string }>`select last_id from analytics_watermarks where source = ${source}${lock}`.execute(tx);
-    return rows.rows[0]?.last_id ?? '';
+    return rows.rows[0]?.last_id;
   }
 
   /** The id that ends the next chunk of at most `size` rows past `after` not folded yet, or null when there is none. */
